@@ -1,0 +1,3 @@
+"""pullplan: lean pull planning for sales and marketing teams."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The pull board's rules in plain Python: no framework, no database, no clock."""

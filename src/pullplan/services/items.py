@@ -1,0 +1,506 @@
+"""Item use cases: create, edit, move (pull), block, unblock, discard, archive, pull next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pullplan.domain.board import Board, ClassOfService, StageKind
+from pullplan.domain.items import TransitionKind, WorkItem
+from pullplan.domain.pull_next import Candidate, rank_pull_next
+from pullplan.domain.pull_policy import PullDecision, decide_change, decide_pull
+from pullplan.services import validation as v
+from pullplan.services.clock import utcnow
+from pullplan.services.errors import Conflict, InvalidInput, NotFound, PullRefused
+from pullplan.storage.database import Database
+from pullplan.storage.repositories import (
+    append_transition,
+    board_workspace_id,
+    load_board,
+    load_item,
+    load_items,
+    load_wip,
+)
+from pullplan.storage.tables import (
+    BlockerRow,
+    ItemRow,
+    MembershipRow,
+    TransitionRow,
+    WorkTypeRow,
+)
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    item: WorkItem
+    decision: PullDecision
+
+
+EDITABLE = (
+    "title",
+    "description",
+    "work_type_id",
+    "class_of_service",
+    "lane_id",
+    "owner_id",
+    "due_date",
+    "value",
+    "size",
+    "tags",
+    "external_ref",
+    "ready",
+    "parent_id",
+)
+
+
+def create_item(
+    db: Database,
+    *,
+    actor_id: int | None,
+    board_id: int,
+    title: str,
+    stage_id: int | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+    **fields,
+) -> MoveResult:
+    """Create an item, by default in the board's first option stage."""
+    now = now or utcnow()
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "is not a field of an item.")
+    with db.write() as session:
+        board = _board(session, board_id, lock=True)
+        stage = _target_stage(board, stage_id)
+        values = _clean(session, board, {"title": title, **fields})
+        values.setdefault("class_of_service", ClassOfService.STANDARD)
+        if "lane_id" not in values:
+            values["lane_id"] = _lane_for(board, values["class_of_service"])
+        if values["class_of_service"] == ClassOfService.FIXED_DATE and not values.get("due_date"):
+            raise InvalidInput("due_date", "a fixed-date item needs a due date.")
+        draft = WorkItem(id=-1, board_id=board.id, stage_id=-1, **_domain_fields(values))
+        decision = decide_pull(board, draft, stage.id, load_wip(session, board), reason=reason)
+        if not decision.allowed:
+            raise PullRefused(decision)
+        row = ItemRow(
+            board_id=board.id,
+            stage_id=stage.id,
+            created_at=now,
+            updated_at=now,
+            stage_entered_at=now,
+            committed_at=now if stage.kind in (StageKind.COMMITTED, StageKind.DONE) else None,
+            done_at=now if stage.kind == StageKind.DONE else None,
+            **{k: (x.value if isinstance(x, ClassOfService) else x) for k, x in values.items()},
+        )
+        session.add(row)
+        session.flush()
+        append_transition(
+            session,
+            item_id=row.id,
+            board_id=board.id,
+            at=now,
+            kind=TransitionKind.CREATED,
+            actor_id=actor_id,
+            to_stage_id=stage.id,
+            reason=_reason(reason) if decision.override else None,
+            details=_decision_details(decision),
+        )
+        _record_override(session, board, row.id, now, actor_id, stage.id, stage.id, decision, reason)
+        return MoveResult(load_item(session, row.id), decision)
+
+
+def edit_item(
+    db: Database,
+    *,
+    actor_id: int | None,
+    item_id: int,
+    changes: dict,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> MoveResult:
+    now = now or utcnow()
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "is not a field of an item.")
+    with db.write() as session:
+        board, before = _board_and_item(session, item_id)
+        values = _clean(session, board, changes, item_id=item_id)
+        after = replace(before, **_domain_fields(values))
+        if after.class_of_service == ClassOfService.FIXED_DATE and after.due_date is None:
+            raise InvalidInput("due_date", "a fixed-date item needs a due date.")
+        decision = decide_change(board, before, after, load_wip(session, board), reason=reason)
+        if not decision.allowed:
+            raise PullRefused(decision)
+        row = session.get(ItemRow, item_id)
+        changed = {}
+        for key, new in values.items():
+            new_db = new.value if isinstance(new, ClassOfService) else new
+            old = getattr(row, key)
+            if old != new_db:
+                changed[key] = [_json(old), _json(new_db)]
+                setattr(row, key, new_db)
+        if changed:
+            row.updated_at = now
+            append_transition(
+                session,
+                item_id=item_id,
+                board_id=board.id,
+                at=now,
+                kind=TransitionKind.EDITED,
+                actor_id=actor_id,
+                details={"changes": changed, **_decision_details(decision)},
+            )
+            _record_override(
+                session, board, item_id, now, actor_id, row.stage_id, row.stage_id, decision, reason
+            )
+        session.flush()
+        return MoveResult(load_item(session, item_id), decision)
+
+
+def move_item(
+    db: Database,
+    *,
+    actor_id: int | None,
+    item_id: int,
+    to_stage_id: int,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> MoveResult:
+    """Pull an item into a stage: lock, count, ask the pull policy, write what it allows."""
+    now = now or utcnow()
+    with db.write() as session:
+        board, item = _board_and_item(session, item_id)
+        if board.stage(to_stage_id) is None:
+            raise InvalidInput("to_stage_id", f"stage {to_stage_id} is not on the board {board.name}.")
+        decision = decide_pull(board, item, to_stage_id, load_wip(session, board), reason=reason)
+        if not decision.allowed:
+            raise PullRefused(decision)
+        _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason)
+        return MoveResult(load_item(session, item_id), decision)
+
+
+def discard_item(
+    db: Database, *, actor_id: int | None, item_id: int, reason: str | None = None,
+    now: datetime | None = None,
+) -> MoveResult:
+    with db.read() as session:
+        board, _ = _board_and_item(session, item_id)
+    discarded = [s for s in board.stages if s.kind == StageKind.DISCARDED]
+    if not discarded:
+        raise Conflict("no_discarded_stage", f"The board {board.name} has no discarded stage.")
+    return move_item(
+        db, actor_id=actor_id, item_id=item_id, to_stage_id=discarded[0].id, reason=reason, now=now
+    )
+
+
+def block_item(
+    db: Database,
+    *,
+    actor_id: int | None,
+    item_id: int,
+    reason: str,
+    category: str | None = None,
+    now: datetime | None = None,
+) -> WorkItem:
+    now = now or utcnow()
+    reason = v.text("reason", reason, max_len=v.REASON_MAX)
+    category = v.text("category", category, max_len=v.NAME_MAX, required=False) or None
+    with db.write() as session:
+        board, item = _board_and_item(session, item_id)
+        if item.blocked:
+            raise Conflict("already_blocked", f"The item is already blocked: {item.blocked_reason}")
+        if item.archived:
+            raise Conflict("archived", "The item is archived.")
+        session.add(
+            BlockerRow(
+                item_id=item_id, reason=reason, category=category, started_at=now,
+                started_by=actor_id,
+            )
+        )
+        append_transition(
+            session, item_id=item_id, board_id=board.id, at=now, kind=TransitionKind.BLOCKED,
+            actor_id=actor_id, reason=reason, details={"category": category} if category else {},
+        )
+        session.flush()
+        return load_item(session, item_id)
+
+
+def unblock_item(
+    db: Database,
+    *,
+    actor_id: int | None,
+    item_id: int,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> WorkItem:
+    """End the open blocker. Where blocked items do not count against WIP, unblocking counts
+    the item again, so it must fit the limits like a pull."""
+    now = now or utcnow()
+    reason = v.text("reason", reason, max_len=v.REASON_MAX, required=False) or None
+    with db.write() as session:
+        board, item = _board_and_item(session, item_id)
+        if not item.blocked:
+            raise Conflict("not_blocked", "The item is not blocked.")
+        after = replace(item, blocked=False, blocked_reason=None)
+        decision = decide_change(board, item, after, load_wip(session, board), reason=reason)
+        if not decision.allowed:
+            raise PullRefused(decision)
+        blocker = session.scalars(
+            select(BlockerRow).where(BlockerRow.item_id == item_id, BlockerRow.ended_at.is_(None))
+        ).one()
+        blocker.ended_at = now
+        blocker.ended_by = actor_id
+        append_transition(
+            session, item_id=item_id, board_id=board.id, at=now, kind=TransitionKind.UNBLOCKED,
+            actor_id=actor_id, reason=reason,
+            details={
+                "blocked_seconds": int((now - blocker.started_at).total_seconds()),
+                **_decision_details(decision),
+            },
+        )
+        _record_override(
+            session, board, item_id, now, actor_id, item.stage_id, item.stage_id, decision, reason
+        )
+        session.flush()
+        return load_item(session, item_id)
+
+
+def archive_item(
+    db: Database, *, actor_id: int | None, item_id: int, now: datetime | None = None
+) -> WorkItem:
+    now = now or utcnow()
+    with db.write() as session:
+        board, item = _board_and_item(session, item_id)
+        if item.archived:
+            raise Conflict("archived", "The item is already archived.")
+        if board.stage(item.stage_id).is_wip:
+            raise Conflict(
+                "not_finished",
+                "Only done or discarded items are archived; discard the item first.",
+            )
+        session.get(ItemRow, item_id).archived_at = now
+        append_transition(
+            session, item_id=item_id, board_id=board.id, at=now, kind=TransitionKind.ARCHIVED,
+            actor_id=actor_id,
+        )
+        session.flush()
+        return load_item(session, item_id)
+
+
+def get_item(db: Database, item_id: int) -> WorkItem:
+    with db.read() as session:
+        item = load_item(session, item_id)
+    if item is None:
+        raise NotFound("Item", item_id)
+    return item
+
+
+def item_history(db: Database, item_id: int) -> list[TransitionRow]:
+    with db.read() as session:
+        if session.get(ItemRow, item_id) is None:
+            raise NotFound("Item", item_id)
+        return list(
+            session.scalars(
+                select(TransitionRow).where(TransitionRow.item_id == item_id).order_by(TransitionRow.id)
+            )
+        )
+
+
+def pull_next(
+    db: Database, *, board_id: int, stage_id: int, limit: int = 20
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Ranked candidates from the stage just upstream of `stage_id` (ready ones first where
+    that stage is split)."""
+    with db.read() as session:
+        board = _board(session, board_id)
+        stage = board.stage(stage_id)
+        if stage is None:
+            raise InvalidInput("stage", f"stage {stage_id} is not on the board {board.name}.")
+        upstream = board.upstream_of(stage)
+        if upstream is None:
+            return [], []
+        candidates = load_items(
+            session, [ItemRow.stage_id == upstream.id, ItemRow.archived_at.is_(None)]
+        )
+        wip = load_wip(session, board)
+    if upstream.split:
+        candidates = [c for c in candidates if c.ready] or candidates
+    pullable, refused = rank_pull_next(board, stage_id, candidates, wip)
+    return pullable[:limit], refused[:limit]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _board(session: Session, board_id: int, *, lock: bool = False) -> Board:
+    board = load_board(session, board_id, lock=lock)
+    if board is None:
+        raise NotFound("Board", board_id)
+    return board
+
+
+def _board_and_item(session: Session, item_id: int) -> tuple[Board, WorkItem]:
+    board_id = session.scalar(select(ItemRow.board_id).where(ItemRow.id == item_id))
+    if board_id is None:
+        raise NotFound("Item", item_id)
+    board = _board(session, board_id, lock=True)
+    return board, load_item(session, item_id, lock=True)
+
+
+def _target_stage(board: Board, stage_id: int | None):
+    if stage_id is None:
+        options = [s for s in board.stages if s.kind == StageKind.OPTION]
+        if not options:
+            raise InvalidInput("stage_id", f"the board {board.name} has no option stage; name one.")
+        return options[0]
+    stage = board.stage(stage_id)
+    if stage is None:
+        raise InvalidInput("stage_id", f"stage {stage_id} is not on the board {board.name}.")
+    return stage
+
+
+def _lane_for(board: Board, cos: ClassOfService) -> int | None:
+    lane = next((lane for lane in board.lanes if lane.class_of_service == cos), None)
+    return lane.id if lane else None
+
+
+def _clean(session: Session, board: Board, values: dict, item_id: int | None = None) -> dict:
+    """Validate fields and references; return values ready for the row."""
+    workspace_id = board_workspace_id(session, board.id)
+    out: dict = {}
+    for key, value in values.items():
+        if key == "title":
+            out[key] = v.text("title", value, max_len=v.TITLE_MAX)
+        elif key == "description":
+            out[key] = v.text("description", value, max_len=v.DESCRIPTION_MAX, required=False)
+        elif key == "external_ref":
+            out[key] = v.text("external_ref", value, max_len=120, required=False) or None
+        elif key == "class_of_service":
+            out[key] = v.class_of_service(value)
+        elif key == "due_date":
+            out[key] = v.due_date(value)
+        elif key == "value":
+            out[key] = v.money("value", value)
+        elif key == "size":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or not 0 <= value <= 10_000):
+                raise InvalidInput("size", "must be a whole number from 0 to 10000.")
+            out[key] = value
+        elif key == "tags":
+            out[key] = v.tags(value)
+        elif key == "ready":
+            if not isinstance(value, bool):
+                raise InvalidInput("ready", "must be true or false.")
+            out[key] = value
+        elif key == "lane_id":
+            if value is not None and board.lane(value) is None:
+                raise InvalidInput("lane_id", f"lane {value} is not on the board {board.name}.")
+            out[key] = value
+        elif key == "work_type_id":
+            if value is not None and session.scalar(
+                select(WorkTypeRow.id).where(
+                    WorkTypeRow.id == value, WorkTypeRow.workspace_id == workspace_id
+                )
+            ) is None:
+                raise InvalidInput("work_type_id", f"work type {value} is not in this workspace.")
+            out[key] = value
+        elif key == "owner_id":
+            if value is not None and session.scalar(
+                select(MembershipRow.user_id).where(
+                    MembershipRow.user_id == value, MembershipRow.workspace_id == workspace_id
+                )
+            ) is None:
+                raise InvalidInput("owner_id", f"user {value} is not a member of this workspace.")
+            out[key] = value
+        elif key == "parent_id":
+            if value is not None:
+                parent_board = session.scalar(select(ItemRow.board_id).where(ItemRow.id == value))
+                if parent_board is None or board_workspace_id(session, parent_board) != workspace_id:
+                    raise InvalidInput("parent_id", f"item {value} is not in this workspace.")
+                if value == item_id:
+                    raise InvalidInput("parent_id", "an item cannot be its own parent.")
+            out[key] = value
+    return out
+
+
+def _domain_fields(values: dict) -> dict:
+    fields = {k: x for k, x in values.items() if k in WorkItem.__dataclass_fields__}
+    if "tags" in fields:
+        fields["tags"] = tuple(fields["tags"])
+    if "owner_id" in values:
+        fields["owner_name"] = None  # re-read after the write
+    return fields
+
+
+def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason) -> None:
+    target = board.stage(to_stage_id)
+    row = session.get(ItemRow, item.id)
+    row.stage_id = target.id
+    row.stage_entered_at = now
+    row.updated_at = now
+    row.ready = False
+    if row.committed_at is None and target.kind in (StageKind.COMMITTED, StageKind.DONE):
+        row.committed_at = now
+    if target.kind == StageKind.DONE:
+        if board.stage(item.stage_id).kind != StageKind.DONE:
+            row.done_at = now
+    else:
+        row.done_at = None
+    append_transition(
+        session,
+        item_id=item.id,
+        board_id=board.id,
+        at=now,
+        kind=TransitionKind.MOVED,
+        actor_id=actor_id,
+        from_stage_id=item.stage_id,
+        to_stage_id=target.id,
+        reason=_reason(reason),
+        details=_decision_details(decision),
+    )
+    _record_override(session, board, item.id, now, actor_id, item.stage_id, target.id, decision, reason)
+
+
+def _record_override(session, board, item_id, now, actor_id, from_id, to_id, decision, reason):
+    if decision.override:
+        append_transition(
+            session,
+            item_id=item_id,
+            board_id=board.id,
+            at=now,
+            kind=TransitionKind.OVERRIDE,
+            actor_id=actor_id,
+            from_stage_id=from_id,
+            to_stage_id=to_id,
+            reason=_reason(reason),
+            details=_decision_details(decision),
+        )
+
+
+def _reason(reason: str | None) -> str | None:
+    return v.text("reason", reason, max_len=v.REASON_MAX, required=False) or None
+
+
+def _decision_details(decision: PullDecision) -> dict:
+    if not decision.findings:
+        return {}
+    return {
+        "outcome": decision.outcome.value,
+        "override": decision.override,
+        "findings": [
+            {"code": f.code, "severity": f.severity.value, "message": f.message}
+            for f in decision.findings
+        ],
+    }
+
+
+def _json(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,36 @@
+"""One settings object, read from PULLPLAN_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PULLPLAN_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("pullplan", appauthor=False)),
+        description="Where the embedded SQLite database lives.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/pullplan.sqlite3. "
+        "For PostgreSQL: postgresql+psycopg://user@host/dbname",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `pullplan serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `pullplan serve` listens on.")
+    demo: bool = Field(
+        default=True,
+        description="Create the demo workspace on start when the database has no workspace.",
+    )
+    pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per process.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pullplan.sqlite3'}"

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, the database and its units of work, repositories, migrations."""

@@ -1,0 +1,272 @@
+"""All SQL that reads boards, items and the log, and turns rows into domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from pullplan.domain.board import (
+    Board,
+    CapacityAllocation,
+    ClassOfService,
+    Lane,
+    Stage,
+    StageKind,
+    WipMode,
+)
+from pullplan.domain.items import Transition, TransitionKind, WipEntry, WorkItem
+from pullplan.storage.tables import (
+    BlockerRow,
+    BoardRow,
+    CapacityAllocationRow,
+    ItemRow,
+    LaneRow,
+    StageRow,
+    TransitionRow,
+    UserRow,
+    WorkTypeRow,
+)
+
+
+def stage_of(row: StageRow) -> Stage:
+    return Stage(
+        id=row.id,
+        name=row.name,
+        kind=StageKind(row.kind),
+        position=row.position,
+        wip_limit=row.wip_limit,
+        wip_mode=WipMode(row.wip_mode),
+        requires_owner=row.requires_owner,
+        requires_due_date=row.requires_due_date,
+        requires_ready=row.requires_ready,
+        split=row.split,
+        policy=row.policy,
+    )
+
+
+def lane_of(row: LaneRow) -> Lane:
+    return Lane(
+        id=row.id,
+        name=row.name,
+        position=row.position,
+        class_of_service=ClassOfService(row.class_of_service) if row.class_of_service else None,
+        wip_limit=row.wip_limit,
+        wip_mode=WipMode(row.wip_mode),
+    )
+
+
+def load_board(session: Session, board_id: int, *, lock: bool = False) -> Board | None:
+    """The board with its stages, lanes and allocations. `lock` serialises pulls on it."""
+    query = select(BoardRow).where(BoardRow.id == board_id)
+    if lock and session.bind.dialect.name != "sqlite":
+        # PostgreSQL: every pull on this board waits here, so its counts are never stale.
+        query = query.with_for_update()
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        return None
+    stages = session.scalars(select(StageRow).where(StageRow.board_id == board_id)).all()
+    lanes = session.scalars(
+        select(LaneRow).where(LaneRow.board_id == board_id).order_by(LaneRow.position)
+    ).all()
+    allocations = session.execute(
+        select(CapacityAllocationRow, WorkTypeRow.name)
+        .outerjoin(WorkTypeRow, WorkTypeRow.id == CapacityAllocationRow.work_type_id)
+        .where(CapacityAllocationRow.board_id == board_id)
+        .order_by(CapacityAllocationRow.id)
+    ).all()
+    return Board(
+        id=row.id,
+        name=row.name,
+        stages=tuple(stage_of(s) for s in stages),
+        lanes=tuple(lane_of(lane) for lane in lanes),
+        allocations=tuple(
+            CapacityAllocation(
+                id=a.id,
+                work_type_id=a.work_type_id,
+                work_type_name=type_name,
+                class_of_service=ClassOfService(a.class_of_service) if a.class_of_service else None,
+                limit_count=a.limit_count,
+                limit_percent=a.limit_percent,
+                wip_mode=WipMode(a.wip_mode),
+            )
+            for a, type_name in allocations
+        ),
+        expedite_limit=row.expedite_limit,
+        blocked_counts_against_wip=row.blocked_counts_against_wip,
+        person_wip_limit=row.person_wip_limit,
+        person_wip_mode=WipMode(row.person_wip_mode),
+    )
+
+
+def board_workspace_id(session: Session, board_id: int) -> int | None:
+    return session.scalar(select(BoardRow.workspace_id).where(BoardRow.id == board_id))
+
+
+_open_blocker = and_(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None))
+
+ITEM_COLUMNS = (
+    ItemRow,
+    WorkTypeRow.name.label("work_type_name"),
+    UserRow.display_name.label("owner_name"),
+    BlockerRow.reason.label("blocked_reason"),
+    BlockerRow.id.label("blocker_id"),
+)
+
+
+def _item_query():
+    return (
+        select(*ITEM_COLUMNS)
+        .outerjoin(WorkTypeRow, WorkTypeRow.id == ItemRow.work_type_id)
+        .outerjoin(UserRow, UserRow.id == ItemRow.owner_id)
+        .outerjoin(BlockerRow, _open_blocker)
+    )
+
+
+def item_of(row: ItemRow, work_type_name, owner_name, blocked_reason, blocker_id) -> WorkItem:
+    return WorkItem(
+        id=row.id,
+        board_id=row.board_id,
+        stage_id=row.stage_id,
+        title=row.title,
+        class_of_service=ClassOfService(row.class_of_service),
+        lane_id=row.lane_id,
+        work_type_id=row.work_type_id,
+        work_type_name=work_type_name,
+        owner_id=row.owner_id,
+        owner_name=owner_name,
+        due_date=row.due_date,
+        description=row.description,
+        value=row.value,
+        size=row.size,
+        tags=tuple(row.tags or ()),
+        external_ref=row.external_ref,
+        parent_id=row.parent_id,
+        ready=row.ready,
+        blocked=blocker_id is not None,
+        blocked_reason=blocked_reason,
+        created_at=row.created_at,
+        stage_entered_at=row.stage_entered_at,
+        committed_at=row.committed_at,
+        done_at=row.done_at,
+        archived_at=row.archived_at,
+    )
+
+
+def load_item(session: Session, item_id: int, *, lock: bool = False) -> WorkItem | None:
+    query = _item_query().where(ItemRow.id == item_id)
+    if lock and session.bind.dialect.name != "sqlite":
+        query = query.with_for_update(of=ItemRow)
+    row = session.execute(query).one_or_none()
+    return item_of(*row) if row else None
+
+
+def load_items(session: Session, where: Iterable, *, order=None, limit: int | None = None):
+    query = _item_query().where(*where)
+    query = query.order_by(*(order or (ItemRow.id,)))
+    if limit is not None:
+        query = query.limit(limit)
+    return [item_of(*row) for row in session.execute(query)]
+
+
+def load_wip(session: Session, board: Board) -> list[WipEntry]:
+    """Every unarchived item in the board's option and committed stages, as the counts see it."""
+    wip_stage_ids = [s.id for s in board.stages if s.is_wip]
+    rows = session.execute(
+        select(
+            ItemRow.id,
+            ItemRow.stage_id,
+            ItemRow.class_of_service,
+            ItemRow.lane_id,
+            ItemRow.work_type_id,
+            ItemRow.owner_id,
+            BlockerRow.id,
+        )
+        .outerjoin(BlockerRow, _open_blocker)
+        .where(
+            ItemRow.board_id == board.id,
+            ItemRow.stage_id.in_(wip_stage_ids),
+            ItemRow.archived_at.is_(None),
+        )
+        .order_by(ItemRow.id)
+    )
+    return [
+        WipEntry(
+            item_id=r[0],
+            stage_id=r[1],
+            class_of_service=ClassOfService(r[2]),
+            lane_id=r[3],
+            work_type_id=r[4],
+            owner_id=r[5],
+            blocked=r[6] is not None,
+        )
+        for r in rows
+    ]
+
+
+def stage_counts(session: Session, board_id: int) -> dict[int, int]:
+    """Unarchived items per stage."""
+    rows = session.execute(
+        select(ItemRow.stage_id, func.count())
+        .where(ItemRow.board_id == board_id, ItemRow.archived_at.is_(None))
+        .group_by(ItemRow.stage_id)
+    )
+    return {stage_id: n for stage_id, n in rows}
+
+
+def append_transition(
+    session: Session,
+    *,
+    item_id: int,
+    board_id: int,
+    at: datetime,
+    kind: TransitionKind,
+    actor_id: int | None,
+    from_stage_id: int | None = None,
+    to_stage_id: int | None = None,
+    reason: str | None = None,
+    details: dict | None = None,
+) -> None:
+    session.add(
+        TransitionRow(
+            item_id=item_id,
+            board_id=board_id,
+            at=at,
+            kind=kind.value,
+            from_stage_id=from_stage_id,
+            to_stage_id=to_stage_id,
+            actor_id=actor_id,
+            reason=reason,
+            details=details or {},
+        )
+    )
+
+
+def transition_of(row: TransitionRow) -> Transition:
+    return Transition(
+        item_id=row.item_id,
+        at=row.at,
+        kind=TransitionKind(row.kind),
+        from_stage_id=row.from_stage_id,
+        to_stage_id=row.to_stage_id,
+        reason=row.reason,
+        details=row.details or {},
+    )
+
+
+def load_transitions(
+    session: Session,
+    *,
+    item_id: int | None = None,
+    board_id: int | None = None,
+    after_id: int = 0,
+    limit: int = 500,
+) -> Sequence[TransitionRow]:
+    query = select(TransitionRow).where(TransitionRow.id > after_id)
+    if item_id is not None:
+        query = query.where(TransitionRow.item_id == item_id)
+    if board_id is not None:
+        query = query.where(TransitionRow.board_id == board_id)
+    return session.scalars(query.order_by(TransitionRow.id).limit(limit)).all()
