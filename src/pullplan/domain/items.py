@@ -88,3 +88,13 @@ class Transition:
     to_stage_id: int | None = None
     reason: str | None = None
     details: dict = field(default_factory=dict)
+
+
+def age_days(item: WorkItem, today: date) -> int:
+    """Work item age (or cycle time, once done) in calendar days, with the +1 convention:
+    from commitment (or arrival, for an option) to done (or today)."""
+    start = item.committed_at or item.created_at
+    if start is None:
+        return 0
+    end = item.done_at.date() if item.done_at else today
+    return (end - start.date()).days + 1

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pullplan.domain.board import Board, ClassOfService, Stage, StageKind
+from pullplan.domain.board import Board, Stage, StageKind
 from pullplan.domain.items import WorkItem
 from pullplan.services import validation as v
 from pullplan.services.clock import utcnow
@@ -37,7 +37,11 @@ KIND_ORDER = {StageKind.OPTION: 0, StageKind.COMMITTED: 1, StageKind.DONE: 2, St
 
 
 def create_workspace(
-    db: Database, *, name: str, time_zone: str = "UTC", is_demo: bool = False,
+    db: Database,
+    *,
+    name: str,
+    time_zone: str = "UTC",
+    is_demo: bool = False,
     now: datetime | None = None,
 ) -> WorkspaceRow:
     name = v.text("name", name, max_len=120)
@@ -64,7 +68,11 @@ def get_workspace(db: Database, workspace_id: int) -> WorkspaceRow:
 
 
 def create_user(
-    db: Database, *, username: str, display_name: str, email: str | None = None,
+    db: Database,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None = None,
     now: datetime | None = None,
 ) -> UserRow:
     username = v.text("username", username, max_len=64)
@@ -74,8 +82,7 @@ def create_user(
     with db.write() as session:
         if session.scalar(select(UserRow.id).where(UserRow.username == username)):
             raise Conflict("duplicate", f"The username {username!r} is taken.")
-        row = UserRow(username=username, display_name=display_name, email=email,
-                      created_at=now or utcnow())
+        row = UserRow(username=username, display_name=display_name, email=email, created_at=now or utcnow())
         session.add(row)
         session.flush()
         return row
@@ -114,9 +121,7 @@ def create_work_type(db: Database, *, workspace_id: int, name: str) -> WorkTypeR
     with db.write() as session:
         _workspace(session, workspace_id)
         if session.scalar(
-            select(WorkTypeRow.id).where(
-                WorkTypeRow.workspace_id == workspace_id, WorkTypeRow.name == name
-            )
+            select(WorkTypeRow.id).where(WorkTypeRow.workspace_id == workspace_id, WorkTypeRow.name == name)
         ):
             raise Conflict("duplicate", f"The work type {name!r} already exists.")
         row = WorkTypeRow(workspace_id=workspace_id, name=name)
@@ -130,9 +135,7 @@ def list_work_types(db: Database, workspace_id: int) -> list[WorkTypeRow]:
         _workspace(session, workspace_id)
         return list(
             session.scalars(
-                select(WorkTypeRow).where(WorkTypeRow.workspace_id == workspace_id).order_by(
-                    WorkTypeRow.name
-                )
+                select(WorkTypeRow).where(WorkTypeRow.workspace_id == workspace_id).order_by(WorkTypeRow.name)
             )
         )
 
@@ -157,11 +160,9 @@ def create_board(
     """Create a board with its stages (in order) and lanes."""
     name = v.text("name", name, max_len=120)
     description = v.text("description", description, max_len=v.DESCRIPTION_MAX, required=False)
-    stage_rows = [_stage_row(spec, position, f"stages[{position}]") for position, spec in
-                  enumerate(stages)]
+    stage_rows = [_stage_row(spec, position, f"stages[{position}]") for position, spec in enumerate(stages)]
     _check_stage_order(stage_rows)
-    lane_rows = [_lane_row(spec, position, f"lanes[{position}]") for position, spec in
-                 enumerate(lanes or [])]
+    lane_rows = [_lane_row(spec, position, f"lanes[{position}]") for position, spec in enumerate(lanes or [])]
     _unique([s.name for s in stage_rows], "stages")
     _unique([lane.name for lane in lane_rows], "lanes")
     with db.write() as session:
@@ -190,8 +191,14 @@ def create_board(
 
 
 def update_board(db: Database, *, board_id: int, changes: dict) -> Board:
-    allowed = {"name", "description", "expedite_limit", "blocked_counts_against_wip",
-               "person_wip_limit", "person_wip_mode"}
+    allowed = {
+        "name",
+        "description",
+        "expedite_limit",
+        "blocked_counts_against_wip",
+        "person_wip_limit",
+        "person_wip_mode",
+    }
     _only(changes, allowed)
     with db.write() as session:
         row = session.get(BoardRow, board_id)
@@ -273,8 +280,16 @@ def add_stage(db: Database, *, board_id: int, spec: dict, position: int | None =
 
 
 def update_stage(db: Database, *, stage_id: int, changes: dict) -> Board:
-    allowed = {"name", "wip_limit", "wip_mode", "requires_owner", "requires_due_date",
-               "requires_ready", "split", "policy"}
+    allowed = {
+        "name",
+        "wip_limit",
+        "wip_mode",
+        "requires_owner",
+        "requires_due_date",
+        "requires_ready",
+        "split",
+        "policy",
+    }
     _only(changes, allowed)
     with db.write() as session:
         row = session.get(StageRow, stage_id)
@@ -329,19 +344,21 @@ def add_allocation(
         board_row = session.get(BoardRow, board_id)
         if board_row is None:
             raise NotFound("Board", board_id)
-        if work_type_id is not None and session.scalar(
-            select(WorkTypeRow.id).where(
-                WorkTypeRow.id == work_type_id, WorkTypeRow.workspace_id == board_row.workspace_id
+        if (
+            work_type_id is not None
+            and session.scalar(
+                select(WorkTypeRow.id).where(
+                    WorkTypeRow.id == work_type_id, WorkTypeRow.workspace_id == board_row.workspace_id
+                )
             )
-        ) is None:
+            is None
+        ):
             raise InvalidInput("work_type_id", f"work type {work_type_id} is not in this workspace.")
         session.add(
             CapacityAllocationRow(
                 board_id=board_id,
                 work_type_id=work_type_id,
-                class_of_service=v.class_of_service(class_of_service).value
-                if class_of_service
-                else None,
+                class_of_service=v.class_of_service(class_of_service).value if class_of_service else None,
                 limit_count=v.positive_limit("limit_count", limit_count),
                 limit_percent=limit_percent,
                 wip_mode=v.wip_mode("wip_mode", wip_mode).value,
@@ -390,7 +407,11 @@ class BoardView:
 
 
 def read_board(
-    db: Database, board_id: int, *, finished_page: int = 25, finished_offset: int = 0,
+    db: Database,
+    board_id: int,
+    *,
+    finished_page: int = 25,
+    finished_offset: int = 0,
     now: datetime | None = None,
 ) -> BoardView:
     """The board as a team sees it: archived items are never loaded; done and discarded
@@ -406,8 +427,7 @@ def read_board(
         wip_ids = [s.id for s in board.stages if s.is_wip]
         open_items = load_items(
             session,
-            [ItemRow.board_id == board_id, ItemRow.stage_id.in_(wip_ids),
-             ItemRow.archived_at.is_(None)],
+            [ItemRow.board_id == board_id, ItemRow.stage_id.in_(wip_ids), ItemRow.archived_at.is_(None)],
             order=(ItemRow.stage_entered_at, ItemRow.id),
         )
         by_stage: dict[int, list[WorkItem]] = {s.id: [] for s in board.stages}
@@ -415,13 +435,16 @@ def read_board(
             by_stage[item.stage_id].append(item)
         for stage in board.stages:
             if not stage.is_wip:
-                by_stage[stage.id] = load_items(
-                    session,
-                    [ItemRow.stage_id == stage.id, ItemRow.archived_at.is_(None)],
-                    order=(ItemRow.stage_entered_at.desc(), ItemRow.id.desc()),
-                    limit=finished_page,
-                ) if finished_offset == 0 else _page(session, stage.id, finished_page,
-                                                      finished_offset)
+                by_stage[stage.id] = (
+                    load_items(
+                        session,
+                        [ItemRow.stage_id == stage.id, ItemRow.archived_at.is_(None)],
+                        order=(ItemRow.stage_entered_at.desc(), ItemRow.id.desc()),
+                        limit=finished_page,
+                    )
+                    if finished_offset == 0
+                    else _page(session, stage.id, finished_page, finished_offset)
+                )
     return BoardView(
         board=board,
         workspace_id=ws.id,
@@ -496,8 +519,17 @@ def _stage_value(key: str, value: object):
 def _stage_row(spec: dict, position: int, where: str) -> StageRow:
     if not isinstance(spec, dict):
         raise InvalidInput(where, "must be an object with at least a name and a kind.")
-    unknown = set(spec) - {"name", "kind", "wip_limit", "wip_mode", "requires_owner",
-                           "requires_due_date", "requires_ready", "split", "policy"}
+    unknown = set(spec) - {
+        "name",
+        "kind",
+        "wip_limit",
+        "wip_mode",
+        "requires_owner",
+        "requires_due_date",
+        "requires_ready",
+        "split",
+        "policy",
+    }
     if unknown:
         raise InvalidInput(f"{where}.{sorted(unknown)[0]}", "is not a field of a stage.")
     try:
@@ -507,10 +539,19 @@ def _stage_row(spec: dict, position: int, where: str) -> StageRow:
     if "name" not in values:
         raise InvalidInput(f"{where}.name", "is required.")
     kind = v.stage_kind(spec.get("kind", "committed"))
-    return StageRow(position=position, kind=kind.value, **{
-        "wip_mode": "block", "requires_owner": False, "requires_due_date": False,
-        "requires_ready": False, "split": False, "policy": "", **values,
-    })
+    return StageRow(
+        position=position,
+        kind=kind.value,
+        **{
+            "wip_mode": "block",
+            "requires_owner": False,
+            "requires_due_date": False,
+            "requires_ready": False,
+            "split": False,
+            "policy": "",
+            **values,
+        },
+    )
 
 
 def _lane_value(key: str, value: object):
@@ -562,4 +603,6 @@ def _flush_unique(session: Session, message: str) -> None:
         raise Conflict("duplicate", message) from None
 
 
-__all__ = ["ClassOfService"]
+def list_users(db: Database) -> list[UserRow]:
+    with db.read() as session:
+        return list(session.scalars(select(UserRow).order_by(UserRow.username)))

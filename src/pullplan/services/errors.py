@@ -42,9 +42,5 @@ class PullRefused(ServiceError):
     def __init__(self, decision: PullDecision) -> None:
         self.decision = decision
         self.code = "needs_reason" if decision.outcome == "needs_reason" else "pull_refused"
-        lead = (
-            "This pull needs a reason"
-            if self.code == "needs_reason"
-            else "This pull is not allowed"
-        )
+        lead = "This pull needs a reason" if self.code == "needs_reason" else "This pull is not allowed"
         super().__init__(f"{lead}: " + " ".join(decision.reasons))

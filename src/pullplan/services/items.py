@@ -184,7 +184,11 @@ def move_item(
 
 
 def discard_item(
-    db: Database, *, actor_id: int | None, item_id: int, reason: str | None = None,
+    db: Database,
+    *,
+    actor_id: int | None,
+    item_id: int,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> MoveResult:
     with db.read() as session:
@@ -217,13 +221,22 @@ def block_item(
             raise Conflict("archived", "The item is archived.")
         session.add(
             BlockerRow(
-                item_id=item_id, reason=reason, category=category, started_at=now,
+                item_id=item_id,
+                reason=reason,
+                category=category,
+                started_at=now,
                 started_by=actor_id,
             )
         )
         append_transition(
-            session, item_id=item_id, board_id=board.id, at=now, kind=TransitionKind.BLOCKED,
-            actor_id=actor_id, reason=reason, details={"category": category} if category else {},
+            session,
+            item_id=item_id,
+            board_id=board.id,
+            at=now,
+            kind=TransitionKind.BLOCKED,
+            actor_id=actor_id,
+            reason=reason,
+            details={"category": category} if category else {},
         )
         session.flush()
         return load_item(session, item_id)
@@ -255,8 +268,13 @@ def unblock_item(
         blocker.ended_at = now
         blocker.ended_by = actor_id
         append_transition(
-            session, item_id=item_id, board_id=board.id, at=now, kind=TransitionKind.UNBLOCKED,
-            actor_id=actor_id, reason=reason,
+            session,
+            item_id=item_id,
+            board_id=board.id,
+            at=now,
+            kind=TransitionKind.UNBLOCKED,
+            actor_id=actor_id,
+            reason=reason,
             details={
                 "blocked_seconds": int((now - blocker.started_at).total_seconds()),
                 **_decision_details(decision),
@@ -284,7 +302,11 @@ def archive_item(
             )
         session.get(ItemRow, item_id).archived_at = now
         append_transition(
-            session, item_id=item_id, board_id=board.id, at=now, kind=TransitionKind.ARCHIVED,
+            session,
+            item_id=item_id,
+            board_id=board.id,
+            at=now,
+            kind=TransitionKind.ARCHIVED,
             actor_id=actor_id,
         )
         session.flush()
@@ -323,9 +345,7 @@ def pull_next(
         upstream = board.upstream_of(stage)
         if upstream is None:
             return [], []
-        candidates = load_items(
-            session, [ItemRow.stage_id == upstream.id, ItemRow.archived_at.is_(None)]
-        )
+        candidates = load_items(session, [ItemRow.stage_id == upstream.id, ItemRow.archived_at.is_(None)])
         wip = load_wip(session, board)
     if upstream.split:
         candidates = [c for c in candidates if c.ready] or candidates
@@ -386,8 +406,9 @@ def _clean(session: Session, board: Board, values: dict, item_id: int | None = N
         elif key == "value":
             out[key] = v.money("value", value)
         elif key == "size":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or not 0 <= value <= 10_000):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000
+            ):
                 raise InvalidInput("size", "must be a whole number from 0 to 10000.")
             out[key] = value
         elif key == "tags":
@@ -401,19 +422,27 @@ def _clean(session: Session, board: Board, values: dict, item_id: int | None = N
                 raise InvalidInput("lane_id", f"lane {value} is not on the board {board.name}.")
             out[key] = value
         elif key == "work_type_id":
-            if value is not None and session.scalar(
-                select(WorkTypeRow.id).where(
-                    WorkTypeRow.id == value, WorkTypeRow.workspace_id == workspace_id
+            if (
+                value is not None
+                and session.scalar(
+                    select(WorkTypeRow.id).where(
+                        WorkTypeRow.id == value, WorkTypeRow.workspace_id == workspace_id
+                    )
                 )
-            ) is None:
+                is None
+            ):
                 raise InvalidInput("work_type_id", f"work type {value} is not in this workspace.")
             out[key] = value
         elif key == "owner_id":
-            if value is not None and session.scalar(
-                select(MembershipRow.user_id).where(
-                    MembershipRow.user_id == value, MembershipRow.workspace_id == workspace_id
+            if (
+                value is not None
+                and session.scalar(
+                    select(MembershipRow.user_id).where(
+                        MembershipRow.user_id == value, MembershipRow.workspace_id == workspace_id
+                    )
                 )
-            ) is None:
+                is None
+            ):
                 raise InvalidInput("owner_id", f"user {value} is not a member of this workspace.")
             out[key] = value
         elif key == "parent_id":
@@ -492,8 +521,7 @@ def _decision_details(decision: PullDecision) -> dict:
         "outcome": decision.outcome.value,
         "override": decision.override,
         "findings": [
-            {"code": f.code, "severity": f.severity.value, "message": f.message}
-            for f in decision.findings
+            {"code": f.code, "severity": f.severity.value, "message": f.message} for f in decision.findings
         ],
     }
 

@@ -153,9 +153,7 @@ class ItemRow(Base):
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
     lane_id: Mapped[int | None] = mapped_column(ForeignKey("lanes.id", ondelete="SET NULL"))
-    work_type_id: Mapped[int | None] = mapped_column(
-        ForeignKey("work_types.id", ondelete="SET NULL")
-    )
+    work_type_id: Mapped[int | None] = mapped_column(ForeignKey("work_types.id", ondelete="SET NULL"))
     class_of_service: Mapped[str] = mapped_column(String(12), default="standard")
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

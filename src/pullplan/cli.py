@@ -1,0 +1,413 @@
+"""The `pullplan` command: serve, demo, db, board, item, pull-next.
+
+Read commands print a table by default and JSON with --json. Errors go to stderr with
+exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, select
+
+from pullplan.domain.items import WorkItem, age_days
+from pullplan.services import boards as board_service
+from pullplan.services import items as item_service
+from pullplan.services.clock import utcnow
+from pullplan.services.errors import InvalidInput, ServiceError
+from pullplan.settings import Settings
+from pullplan.storage.database import Database
+from pullplan.storage.migrate import upgrade
+from pullplan.storage.tables import BoardRow, StageRow, UserRow, WorkspaceRow, WorkTypeRow
+
+app = typer.Typer(
+    help="pullplan: lean pull planning for sales and marketing teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+board_app = typer.Typer(help="Boards.", no_args_is_help=True)
+item_app = typer.Typer(help="Work items.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(board_app, name="board")
+app.add_typer(item_app, name="item")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+class CliError(Exception):
+    """A problem with what was typed; printed without a traceback, exit code 2."""
+
+
+def _database() -> Database:
+    db = Database(Settings().resolved_database_url)
+    upgrade(db)
+    return db
+
+
+# --- serve, demo, db --------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", min=1, max=65535)] = None,
+    demo: Annotated[bool, typer.Option(help="Create the demo workspace if the database is empty.")] = True,
+) -> None:
+    """Serve the web app and the API (upgrades the schema first)."""
+    import uvicorn
+
+    from pullplan.web.app import create_app
+
+    settings = Settings(demo=demo)
+    host = host or settings.host
+    port = port or settings.port
+    typer.echo(f"pullplan on http://{host}:{port}  (database: {_safe_url(settings)})", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command("demo")
+def demo_command(
+    reset: Annotated[bool, typer.Option(help="Delete the demo workspace and create it again.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 7,
+) -> None:
+    """Create (or with --reset, re-create) the demo workspace."""
+    from pullplan.demo import create_demo, reset_demo
+
+    db = _database()
+    with db.read() as session:
+        exists = session.scalar(select(WorkspaceRow.id).where(WorkspaceRow.is_demo.is_(True)))
+    if exists and not reset:
+        raise CliError("The demo workspace already exists; use --reset to create it again.")
+    workspace_id = (reset_demo if exists else create_demo)(db, seed=seed)
+    with db.read() as session:
+        boards = session.scalars(select(BoardRow.name).where(BoardRow.workspace_id == workspace_id)).all()
+    typer.echo(f"Demo workspace {workspace_id} ready with boards: {', '.join(boards)}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the database schema to the latest version."""
+    settings = Settings()
+    upgrade(Database(settings.resolved_database_url))
+    typer.echo(f"Schema up to date ({_safe_url(settings)}).")
+
+
+# --- boards -----------------------------------------------------------------------------------
+
+
+@board_app.command("list")
+def board_list(as_json: JsonFlag = False) -> None:
+    """Every board, with its workspace."""
+    rows = [
+        {"id": b.id, "name": b.name, "workspace_id": w.id, "workspace": w.name}
+        for b, w in board_service.all_boards(_database())
+    ]
+    _print(rows, as_json, ["id", "name", "workspace"])
+
+
+@board_app.command("show")
+def board_show(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Stages with counts and limits, and the items in each stage."""
+    db = _database()
+    view = board_service.read_board(db, _board_id(db, board))
+    today = view.read_at.date()
+    if as_json:
+        data = {
+            "board": {"id": view.board.id, "name": view.board.name},
+            "stages": [
+                {
+                    "id": sv.stage.id,
+                    "name": sv.stage.name,
+                    "kind": sv.stage.kind.value,
+                    "count": sv.count,
+                    "wip_limit": sv.stage.wip_limit,
+                    "wip_mode": sv.stage.wip_mode.value,
+                    "items": [_item_dict(i, today) for i in sv.items],
+                }
+                for sv in view.stages
+            ],
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"{view.board.name} ({view.workspace_name})")
+    last_option, _ = view.board.commitment_point
+    for sv in view.stages:
+        limit = f"/{sv.stage.wip_limit} {sv.stage.wip_mode.value}" if sv.stage.wip_limit is not None else ""
+        flag = "  OVER LIMIT" if sv.over_limit else ""
+        typer.echo(f"\n{sv.stage.name} [{sv.stage.kind.value}] {sv.count}{limit}{flag}")
+        shown = sv.items if sv.stage.is_wip else sv.items[:5]
+        for item in shown:
+            typer.echo("  " + _item_line(item, today))
+        if len(shown) < sv.count:
+            typer.echo(f"  ... and {sv.count - len(shown)} more")
+        if last_option is not None and sv.stage.id == last_option.id:
+            typer.echo("\n---- commitment point ----")
+
+
+# --- items ------------------------------------------------------------------------------------
+
+
+@item_app.command("add")
+def item_add(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    title: Annotated[str, typer.Argument(help="Title of the item.")],
+    stage: Annotated[str | None, typer.Option(help="Stage id or name (default: first option stage).")] = None,
+    work_type: Annotated[str | None, typer.Option("--type", help="Work type name.")] = None,
+    class_of_service: Annotated[
+        str, typer.Option("--class", help="expedite, fixed_date, standard or intangible.")
+    ] = "standard",
+    owner: Annotated[str | None, typer.Option(help="Owner's username.")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")] = None,
+    value: Annotated[str | None, typer.Option(help="Money value (deals).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="A tag; repeat for more.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Reason, when a reason-mode limit is exceeded.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a work item."""
+    db = _database()
+    board_id = _board_id(db, board)
+    fields: dict = {"class_of_service": class_of_service, "tags": tag or []}
+    if work_type:
+        fields["work_type_id"] = _work_type_id(db, board_id, work_type)
+    if owner:
+        fields["owner_id"] = _user_id(db, owner)
+    if due:
+        fields["due_date"] = _date("--due", due)
+    if value is not None:
+        fields["value"] = value
+    result = item_service.create_item(
+        db,
+        actor_id=None,
+        board_id=board_id,
+        title=title,
+        stage_id=_stage_id(db, board_id, stage) if stage else None,
+        reason=reason,
+        **fields,
+    )
+    _report(result, as_json, f"Created item {result.item.id}")
+
+
+@item_app.command("move")
+def item_move(
+    item: Annotated[int, typer.Argument(help="Item id.", min=1)],
+    stage: Annotated[str, typer.Argument(help="Target stage id or name.")],
+    reason: Annotated[str | None, typer.Option(help="Reason, when a reason-mode limit is exceeded.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pull an item into a stage; prints every reason when the pull is refused."""
+    db = _database()
+    current = item_service.get_item(db, item)
+    result = item_service.move_item(
+        db,
+        actor_id=None,
+        item_id=item,
+        to_stage_id=_stage_id(db, current.board_id, stage),
+        reason=reason,
+    )
+    _report(result, as_json, f"Moved item {item}")
+
+
+@item_app.command("block")
+def item_block(
+    item: Annotated[int, typer.Argument(help="Item id.", min=1)],
+    reason: Annotated[str, typer.Argument(help="Why it is blocked.")],
+    category: Annotated[str | None, typer.Option(help="Blocker category.")] = None,
+) -> None:
+    """Block an item, with a reason."""
+    done = item_service.block_item(_database(), actor_id=None, item_id=item, reason=reason, category=category)
+    typer.echo(f"Blocked item {done.id}: {done.blocked_reason}")
+
+
+@item_app.command("unblock")
+def item_unblock(
+    item: Annotated[int, typer.Argument(help="Item id.", min=1)],
+    reason: Annotated[str | None, typer.Option(help="Reason, when a reason-mode limit is exceeded.")] = None,
+) -> None:
+    """End an item's blocker."""
+    done = item_service.unblock_item(_database(), actor_id=None, item_id=item, reason=reason)
+    typer.echo(f"Unblocked item {done.id}")
+
+
+@app.command("pull-next")
+def pull_next(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    stage: Annotated[str, typer.Argument(help="Stage id or name to pull into.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """What to pull next into a stage, ranked, with the reason for each rank."""
+    db = _database()
+    board_id = _board_id(db, board)
+    pullable, refused = item_service.pull_next(db, board_id=board_id, stage_id=_stage_id(db, board_id, stage))
+    today = utcnow().date()
+    rows = [
+        {
+            "rank": c.rank,
+            "id": c.item.id,
+            "title": c.item.title,
+            "why": c.why,
+            "outcome": c.decision.outcome.value,
+            "reasons": c.decision.reasons,
+        }
+        for c in pullable
+    ]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "candidates": rows,
+                    "not_pullable": [
+                        {"id": c.item.id, "title": c.item.title, "reasons": c.decision.reasons}
+                        for c in refused
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        typer.echo("Nothing can be pulled into that stage now.")
+    for c in pullable:
+        note = f"  ({'; '.join(c.decision.reasons)})" if c.decision.reasons else ""
+        typer.echo(f"{c.rank:>3}. {_item_line(c.item, today)}\n     {c.why}{note}")
+    for c in refused:
+        typer.echo(f"  not now: #{c.item.id} {c.item.title}: {' '.join(c.decision.reasons)}")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _board_id(db: Database, ref: str) -> int:
+    with db.read() as session:
+        if ref.isdigit():
+            if session.get(BoardRow, int(ref)) is None:
+                raise CliError(f"There is no board {ref}.")
+            return int(ref)
+        ids = session.scalars(select(BoardRow.id).where(func.lower(BoardRow.name) == ref.lower())).all()
+    if not ids:
+        raise CliError(f"There is no board named {ref!r}; see `pullplan board list`.")
+    if len(ids) > 1:
+        raise CliError(f"Several boards are named {ref!r}; give its id (see `pullplan board list`).")
+    return ids[0]
+
+
+def _stage_id(db: Database, board_id: int, ref: str) -> int:
+    with db.read() as session:
+        stages = session.execute(
+            select(StageRow.id, StageRow.name).where(StageRow.board_id == board_id)
+        ).all()
+    for stage_id, name in stages:
+        if ref == str(stage_id) or ref.lower() == name.lower():
+            return stage_id
+    names = ", ".join(name for _, name in stages)
+    raise CliError(f"The board has no stage {ref!r}; its stages are: {names}.")
+
+
+def _work_type_id(db: Database, board_id: int, name: str) -> int:
+    with db.read() as session:
+        workspace_id = session.scalar(select(BoardRow.workspace_id).where(BoardRow.id == board_id))
+        found = session.scalar(
+            select(WorkTypeRow.id).where(
+                WorkTypeRow.workspace_id == workspace_id, func.lower(WorkTypeRow.name) == name.lower()
+            )
+        )
+    if found is None:
+        raise CliError(f"There is no work type {name!r} in this workspace.")
+    return found
+
+
+def _user_id(db: Database, username: str) -> int:
+    with db.read() as session:
+        found = session.scalar(select(UserRow.id).where(UserRow.username == username))
+    if found is None:
+        raise CliError(f"There is no user {username!r}.")
+    return found
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(option, f"{text!r} is not a date like 2026-12-31.") from None
+
+
+def _item_dict(item: WorkItem, today: date) -> dict:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "stage_id": item.stage_id,
+        "class_of_service": item.class_of_service.value,
+        "work_type": item.work_type_name,
+        "owner": item.owner_name,
+        "due_date": item.due_date.isoformat() if item.due_date else None,
+        "age_days": age_days(item, today),
+        "blocked": item.blocked,
+        "blocked_reason": item.blocked_reason,
+    }
+
+
+def _item_line(item: WorkItem, today: date) -> str:
+    parts = [f"#{item.id} {item.title}", item.class_of_service.value]
+    if item.work_type_name:
+        parts.append(item.work_type_name)
+    if item.owner_name:
+        parts.append(item.owner_name)
+    parts.append(f"{age_days(item, today)}d")
+    if item.due_date:
+        parts.append(f"due {item.due_date.isoformat()}")
+    if item.blocked:
+        parts.append(f"BLOCKED: {item.blocked_reason}")
+    return " | ".join(parts)
+
+
+def _report(result, as_json: bool, headline: str) -> None:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "item": _item_dict(result.item, utcnow().date()),
+                    "outcome": result.decision.outcome.value,
+                    "override": result.decision.override,
+                    "reasons": result.decision.reasons,
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"{headline}: {_item_line(result.item, utcnow().date())}")
+    for reason in result.decision.reasons:
+        typer.echo(f"  warning: {reason}")
+    if result.decision.override:
+        typer.echo("  recorded as an override, with your reason")
+
+
+def _print(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    widths = {c: max([len(c)] + [len(str(r[c])) for r in rows]) for c in columns}
+    typer.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        typer.echo("  ".join(str(r[c]).ljust(widths[c]) for c in columns))
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except (ServiceError, CliError) as e:
+        typer.echo(f"error: {getattr(e, 'message', None) or e}", err=True)
+        sys.exit(2)

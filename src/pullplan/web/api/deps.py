@@ -1,0 +1,25 @@
+"""Dependencies shared by the API routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from pullplan.storage.database import Database
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+DB = Annotated[Database, Depends(get_db)]
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def actor_id(_request: Request) -> int | None:
+    """Who is acting. Until accounts exist, changes are recorded without an actor."""
+    return None
+
+
+Actor = Annotated[int | None, Depends(actor_id)]

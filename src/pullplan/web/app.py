@@ -1,0 +1,60 @@
+"""create_app(settings): the FastAPI application, its database, API and pages."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from pullplan import __version__
+from pullplan.settings import Settings
+from pullplan.storage.database import Database
+from pullplan.storage.migrate import upgrade
+from pullplan.web.api import boards, errors, items, workspaces
+from pullplan.web.ui import pages
+
+STATIC = Path(__file__).parent / "ui" / "static"
+
+
+def prepare_database(settings: Settings) -> Database:
+    """Open the database, upgrade its schema, and create the demo workspace if it is empty."""
+    db = Database(settings.resolved_database_url, pool_size=settings.pool_size)
+    upgrade(db)
+    if settings.demo:
+        from pullplan.demo import create_demo, has_any_workspace
+
+        if not has_any_workspace(db):
+            create_demo(db)
+    return db
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        owned = app.state.db is None
+        if owned:
+            app.state.db = prepare_database(settings)
+        yield
+        if owned:
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="pullplan",
+        version=__version__,
+        summary="Lean pull planning for sales and marketing teams.",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    api = APIRouter(prefix="/api/v1")
+    for module in (workspaces, boards, items):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    errors.install(app)
+    return app

@@ -1,0 +1,1 @@
+"""Server-rendered pages: templates, a small stylesheet, no build step."""
