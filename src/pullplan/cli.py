@@ -29,10 +29,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="The database.", no_args_is_help=True)
-board_app = typer.Typer(help="Boards.", no_args_is_help=True)
-item_app = typer.Typer(help="Work items.", no_args_is_help=True)
+db_app = typer.Typer(rich_markup_mode=None, help="The database.", no_args_is_help=True)
+board_app = typer.Typer(rich_markup_mode=None, help="Boards.", no_args_is_help=True)
+item_app = typer.Typer(rich_markup_mode=None, help="Work items.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(board_app, name="board")
 app.add_typer(item_app, name="item")
