@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pullplan.domain.board import Board, ClassOfService, StageKind
@@ -179,8 +179,8 @@ def move_item(
         decision = decide_pull(board, item, to_stage_id, load_wip(session, board), reason=reason)
         if not decision.allowed:
             raise PullRefused(decision)
-        _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason)
-        return MoveResult(load_item(session, item_id), decision)
+        moved = _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason)
+        return MoveResult(moved, decision)
 
 
 def discard_item(
@@ -465,20 +465,35 @@ def _domain_fields(values: dict) -> dict:
     return fields
 
 
-def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason) -> None:
+def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason) -> WorkItem:
+    """Write the move and its log rows; return the item as it now stands."""
     target = board.stage(to_stage_id)
-    row = session.get(ItemRow, item.id)
-    row.stage_id = target.id
-    row.stage_entered_at = now
-    row.updated_at = now
-    row.ready = False
-    if row.committed_at is None and target.kind in (StageKind.COMMITTED, StageKind.DONE):
-        row.committed_at = now
+    committed_at = item.committed_at
+    if committed_at is None and target.kind in (StageKind.COMMITTED, StageKind.DONE):
+        committed_at = now
+    done_at = None
     if target.kind == StageKind.DONE:
-        if board.stage(item.stage_id).kind != StageKind.DONE:
-            row.done_at = now
-    else:
-        row.done_at = None
+        done_at = item.done_at if board.stage(item.stage_id).kind == StageKind.DONE else now
+    moved = replace(
+        item,
+        stage_id=target.id,
+        stage_entered_at=now,
+        ready=False,
+        committed_at=committed_at,
+        done_at=done_at,
+    )
+    session.execute(
+        update(ItemRow)
+        .where(ItemRow.id == item.id)
+        .values(
+            stage_id=target.id,
+            stage_entered_at=now,
+            updated_at=now,
+            ready=False,
+            committed_at=committed_at,
+            done_at=done_at,
+        )
+    )
     append_transition(
         session,
         item_id=item.id,
@@ -492,6 +507,7 @@ def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reas
         details=_decision_details(decision),
     )
     _record_override(session, board, item.id, now, actor_id, item.stage_id, target.id, decision, reason)
+    return moved
 
 
 def _record_override(session, board, item_id, now, actor_id, from_id, to_id, decision, reason):

@@ -7,8 +7,9 @@ the board row (and the item) with SELECT ... FOR UPDATE before it counts.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -32,6 +33,10 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
+        # SQLite has one writer at a time. Threads of this process queue on a lock, handed
+        # over at once, instead of polling SQLite's busy handler (which sleeps up to 100 ms
+        # between tries); other processes still wait through the busy timeout.
+        self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -63,7 +68,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls back on any exception."""
-        with self._writer() as session, session.begin():
+        with self._write_lock, self._writer() as session, session.begin():
             yield session
 
     @contextmanager
