@@ -435,16 +435,7 @@ def read_board(
             by_stage[item.stage_id].append(item)
         for stage in board.stages:
             if not stage.is_wip:
-                by_stage[stage.id] = (
-                    load_items(
-                        session,
-                        [ItemRow.stage_id == stage.id, ItemRow.archived_at.is_(None)],
-                        order=(ItemRow.stage_entered_at.desc(), ItemRow.id.desc()),
-                        limit=finished_page,
-                    )
-                    if finished_offset == 0
-                    else _page(session, stage.id, finished_page, finished_offset)
-                )
+                by_stage[stage.id] = _page(session, stage.id, finished_page, finished_offset)
     return BoardView(
         board=board,
         workspace_id=ws.id,
@@ -468,11 +459,15 @@ def finished_items(
 
 
 def _page(session: Session, stage_id: int, limit: int, offset: int) -> list[WorkItem]:
+    if offset < 0 or limit < 1:
+        raise InvalidInput("offset", "offset must be 0 or more and limit 1 or more.")
     return load_items(
         session,
         [ItemRow.stage_id == stage_id, ItemRow.archived_at.is_(None)],
         order=(ItemRow.stage_entered_at.desc(), ItemRow.id.desc()),
-    )[offset : offset + limit]
+        limit=limit,
+        offset=offset,
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------

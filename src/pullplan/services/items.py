@@ -109,7 +109,7 @@ def create_item(
             reason=_reason(reason) if decision.override else None,
             details=_decision_details(decision),
         )
-        _record_override(session, board, row.id, now, actor_id, stage.id, stage.id, decision, reason)
+        _record_override(session, board, row.id, now, actor_id, None, stage.id, decision, reason)
         return MoveResult(load_item(session, row.id), decision)
 
 
@@ -129,6 +129,8 @@ def edit_item(
     with db.write() as session:
         board, before = _board_and_item(session, item_id)
         values = _clean(session, board, changes, item_id=item_id)
+        if "class_of_service" in values and "lane_id" not in values:
+            values.update(_lane_follows_class(board, before, values["class_of_service"]))
         after = replace(before, **_domain_fields(values))
         if after.class_of_service == ClassOfService.FIXED_DATE and after.due_date is None:
             raise InvalidInput("due_date", "a fixed-date item needs a due date.")
@@ -341,7 +343,7 @@ def pull_next(
         board = _board(session, board_id)
         stage = board.stage(stage_id)
         if stage is None:
-            raise InvalidInput("stage", f"stage {stage_id} is not on the board {board.name}.")
+            raise InvalidInput("stage_id", f"stage {stage_id} is not on the board {board.name}.")
         upstream = board.upstream_of(stage)
         if upstream is None:
             return [], []
@@ -381,6 +383,15 @@ def _target_stage(board: Board, stage_id: int | None):
     if stage is None:
         raise InvalidInput("stage_id", f"stage {stage_id} is not on the board {board.name}.")
     return stage
+
+
+def _lane_follows_class(board: Board, item: WorkItem, cos: ClassOfService) -> dict:
+    """An item in its class's lane moves to the new class's lane when its class changes."""
+    current = board.lane(item.lane_id)
+    if item.lane_id is not None and (current is None or current.class_of_service != item.class_of_service):
+        return {}  # the item was put in a lane by hand: leave it there
+    lane_id = _lane_for(board, cos)
+    return {"lane_id": lane_id} if lane_id is not None else {}
 
 
 def _lane_for(board: Board, cos: ClassOfService) -> int | None:
@@ -450,10 +461,22 @@ def _clean(session: Session, board: Board, values: dict, item_id: int | None = N
                 parent_board = session.scalar(select(ItemRow.board_id).where(ItemRow.id == value))
                 if parent_board is None or board_workspace_id(session, parent_board) != workspace_id:
                     raise InvalidInput("parent_id", f"item {value} is not in this workspace.")
-                if value == item_id:
-                    raise InvalidInput("parent_id", "an item cannot be its own parent.")
+                _no_parent_cycle(session, item_id, value)
             out[key] = value
     return out
+
+
+def _no_parent_cycle(session: Session, item_id: int | None, parent_id: int) -> None:
+    """An item cannot be its own parent, nor the child of one of its children."""
+    if item_id is None:
+        return
+    seen: set[int] = set()
+    up: int | None = parent_id
+    while up is not None and up not in seen:
+        if up == item_id:
+            raise InvalidInput("parent_id", "an item cannot be its own parent or its child's child.")
+        seen.add(up)
+        up = session.scalar(select(ItemRow.parent_id).where(ItemRow.id == up))
 
 
 def _domain_fields(values: dict) -> dict:

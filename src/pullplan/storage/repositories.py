@@ -163,11 +163,13 @@ def load_item(session: Session, item_id: int, *, lock: bool = False) -> WorkItem
     return item_of(*row) if row else None
 
 
-def load_items(session: Session, where: Iterable, *, order=None, limit: int | None = None):
+def load_items(session: Session, where: Iterable, *, order=None, limit: int | None = None, offset: int = 0):
     query = _item_query().where(*where)
     query = query.order_by(*(order or (ItemRow.id,)))
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return [item_of(*row) for row in session.execute(query)]
 
 

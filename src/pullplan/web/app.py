@@ -23,10 +23,9 @@ def prepare_database(settings: Settings) -> Database:
     db = Database(settings.resolved_database_url, pool_size=settings.pool_size)
     upgrade(db)
     if settings.demo:
-        from pullplan.demo import create_demo, has_any_workspace
+        from pullplan.demo import create_demo_if_empty
 
-        if not has_any_workspace(db):
-            create_demo(db)
+        create_demo_if_empty(db)
     return db
 
 
