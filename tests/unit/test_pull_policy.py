@@ -254,9 +254,7 @@ def test_capacity_allocation_by_percentage_is_not_checked_when_a_committed_stage
 
 
 def test_capacity_allocation_in_warn_mode_warns():
-    allocation = CapacityAllocation(
-        1, class_of_service=INTANGIBLE, limit_count=1, wip_mode=WipMode.WARN
-    )
+    allocation = CapacityAllocation(1, class_of_service=INTANGIBLE, limit_count=1, wip_mode=WipMode.WARN)
     board = make_board(allocations=(allocation,))
     counts = wip(DOING, 1, class_of_service=INTANGIBLE)
     decision = decide_pull(board, item(READY, class_of_service=INTANGIBLE), DOING, counts)
@@ -408,9 +406,7 @@ def test_unblocking_counts_the_item_again_where_blocked_items_are_not_counted():
 
 
 def test_unblocking_in_a_committed_stage_checks_every_committed_limit():
-    board = make_board(
-        blocked_counts_against_wip=False, person_wip_limit=1, person_wip_mode=WipMode.BLOCK
-    )
+    board = make_board(blocked_counts_against_wip=False, person_wip_limit=1, person_wip_mode=WipMode.BLOCK)
     blocked = item(DOING, blocked=True, owner_id=ALICE, owner_name="Alice")
     decision = decide_change(board, blocked, replace(blocked, blocked=False), wip(REVIEW, 1, owner_id=ALICE))
     assert codes(decision) == ["person_wip"]
@@ -451,14 +447,16 @@ def test_moving_to_done_is_not_limited():
 
 def test_an_archived_item_is_refused():
     archived = item(DONE, archived_at=datetime(2024, 4, 1))
-    decision = decide_pull(make_board(), archived, DOING, [])
+    # Archived says it all: the full stage is not worth mentioning.
+    decision = decide_pull(make_board(), archived, DOING, wip(DOING, 3))
     assert decision.outcome == PullOutcome.REFUSED
     assert codes(decision) == ["archived"]
     assert "archived" in decision.reasons[0]
 
 
 def test_a_move_to_the_same_stage_is_refused():
-    decision = decide_pull(make_board(), item(DOING), DOING, [])
+    decision = decide_pull(make_board(), item(DOING), DOING, wip(DOING, 5))
+    assert decision.outcome == PullOutcome.REFUSED
     assert codes(decision) == ["same_stage"]
     assert "already in Doing" in decision.reasons[0]
 
@@ -496,6 +494,21 @@ def test_rules_and_limits_broken_at_once_are_all_reported():
     assert sorted(codes(decision)) == ["requires_owner", "requires_ready", "stage_wip"]
 
 
+def test_a_blocked_item_hears_about_the_full_stage_too():
+    blocked = item(READY, blocked=True, blocked_reason="waiting for legal")
+    decision = decide_pull(make_board(), blocked, DOING, wip(DOING, 3))
+    assert sorted(codes(decision)) == ["blocked", "stage_wip"]
+
+
+def test_a_change_that_breaks_a_rule_and_a_limit_reports_both():
+    board = make_board(doing={"requires_owner": True}, person_wip_limit=1, person_wip_mode=WipMode.BLOCK)
+    before = item(DOING, owner_id=ALICE, lane_id=None)
+    after = replace(before, owner_id=None, class_of_service=EXPEDITE)
+    decision = decide_change(board, before, after, wip(REVIEW, 1, class_of_service=EXPEDITE))
+    assert decision.outcome == PullOutcome.REFUSED
+    assert sorted(codes(decision)) == ["expedite_limit", "requires_owner"]
+
+
 def test_a_refusal_outranks_a_reason_and_a_warning():
     board = make_board(
         doing={"wip_mode": WipMode.WARN},
@@ -527,7 +540,8 @@ def test_a_reason_outranks_a_warning():
 
 
 def test_changing_lane_in_a_committed_stage_checks_the_new_lane():
-    board = make_board(lanes=(Lane(STANDARD_LANE, "Campaigns", 1), Lane(EXPEDITE_LANE, "Urgent", 2, wip_limit=1)))
+    lanes = (Lane(STANDARD_LANE, "Campaigns", 1), Lane(EXPEDITE_LANE, "Urgent", 2, wip_limit=1))
+    board = make_board(lanes=lanes)
     before = item(DOING, lane_id=STANDARD_LANE)
     after = replace(before, lane_id=EXPEDITE_LANE)
     counts = wip(REVIEW, 1, lane_id=EXPEDITE_LANE)
@@ -564,7 +578,8 @@ def test_changing_class_away_from_expedite_must_fit_the_stage_limit():
     assert codes(decision) == ["stage_wip"]
     # The same in an option stage, and allowed where there is room.
     option = item(READY, class_of_service=EXPEDITE)
-    assert not decide_change(make_board(), option, replace(option, class_of_service=STANDARD), wip(READY, 3)).allowed
+    standard = replace(option, class_of_service=STANDARD)
+    assert not decide_change(make_board(), option, standard, wip(READY, 3)).allowed
     assert decide_change(make_board(), before, after, wip(DOING, 2)).allowed
 
 

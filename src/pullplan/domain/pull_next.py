@@ -82,7 +82,9 @@ def _reserved_intangible_free(board: Board, wip: Sequence[WipEntry]) -> bool:
         used = sum(
             1
             for e in wip
-            if e.stage_id in committed and allocation.matches(e.work_type_id, e.class_of_service)
+            if e.stage_id in committed
+            and (board.blocked_counts_against_wip or not e.blocked)
+            and allocation.matches(e.work_type_id, e.class_of_service)
         )
         if limit is not None and used < limit:
             return True

@@ -60,6 +60,9 @@ class PullDecision:
 STAGE, LANE, PERSON, ALLOCATION, EXPEDITE = "stage", "lane", "person", "allocation", "expedite"
 ALL_SCOPES = frozenset({STAGE, LANE, PERSON, ALLOCATION, EXPEDITE})
 
+# Findings that end the question: nothing else about the pull is worth saying.
+_FINAL = frozenset({"archived", "same_stage"})
+
 
 def decide_pull(
     board: Board,
@@ -79,11 +82,13 @@ def decide_pull(
         return _refused("unknown_stage", f"Stage {to_stage_id} is not on the board {board.name}.")
     current = board.stage(item.stage_id)
     hard = list(_hard_rules(board, item, current, target))
-    if hard:
+    if any(f.code in _FINAL for f in hard):
         return _combine(hard, reason)
+    # The rules and the limits are reported together, so fixing one problem never
+    # reveals the next.
     scopes = _scopes_entered(current, target)
     moved = replace(item, stage_id=target.id)
-    return _combine(list(limit_findings(board, moved, wip, scopes)), reason)
+    return _combine(hard + list(limit_findings(board, moved, wip, scopes)), reason)
 
 
 def decide_change(
@@ -106,20 +111,20 @@ def decide_change(
     ):
         findings.append(_fixed_date_needs_due())
     if stage.requires_owner and after.owner_id is None:
-        findings.append(
-            Finding("requires_owner", f"{stage.name} requires an owner.", Severity.REFUSE)
-        )
+        findings.append(Finding("requires_owner", f"{stage.name} requires an owner.", Severity.REFUSE))
     if stage.requires_due_date and after.due_date is None:
-        findings.append(
-            Finding("requires_due_date", f"{stage.name} requires a due date.", Severity.REFUSE)
-        )
-    if findings:
-        return _combine(findings, reason)
+        findings.append(Finding("requires_due_date", f"{stage.name} requires a due date.", Severity.REFUSE))
     was_counted = _counted(board, before)
     scopes: set[str] = set()
     if not was_counted:
         scopes = set(ALL_SCOPES) if stage.kind == StageKind.COMMITTED else {STAGE}
-    elif stage.kind == StageKind.COMMITTED:
+    elif (
+        before.class_of_service == ClassOfService.EXPEDITE
+        and after.class_of_service != ClassOfService.EXPEDITE
+    ):
+        # Only expedite items may exceed a stage's limit: the item loses that right.
+        scopes.add(STAGE)
+    if was_counted and stage.kind == StageKind.COMMITTED:
         if after.lane_id != before.lane_id:
             scopes.add(LANE)
         if after.owner_id != before.owner_id:
@@ -131,7 +136,7 @@ def decide_change(
             scopes.add(ALLOCATION)
         if after.class_of_service != before.class_of_service:
             scopes.add(EXPEDITE)
-    return _combine(list(limit_findings(board, after, wip, scopes)), reason)
+    return _combine(findings + list(limit_findings(board, after, wip, scopes)), reason)
 
 
 def limit_findings(
@@ -192,8 +197,7 @@ def limit_findings(
             who = item.owner_name or "The owner"
             yield Finding(
                 "person_wip",
-                f"{who} already has {n} items in progress (personal limit "
-                f"{board.person_wip_limit}).",
+                f"{who} already has {n} items in progress (personal limit {board.person_wip_limit}).",
                 _SEVERITY_OF_MODE[board.person_wip_mode],
             )
 
@@ -205,9 +209,7 @@ def limit_findings(
             limit = allocation.limit(capacity)
             if limit is None:
                 continue
-            n = sum(
-                1 for e in committed if allocation.matches(e.work_type_id, e.class_of_service)
-            )
+            n = sum(1 for e in committed if allocation.matches(e.work_type_id, e.class_of_service))
             if n + 1 > limit:
                 share = (
                     f"{allocation.limit_percent:g}% of committed capacity, {limit} items"
@@ -216,24 +218,19 @@ def limit_findings(
                 )
                 yield Finding(
                     "capacity_allocation",
-                    f"{allocation.label} work is allocated {share} and already has {n} "
-                    "in progress.",
+                    f"{allocation.label} work is allocated {share} and already has {n} in progress.",
                     _SEVERITY_OF_MODE[allocation.wip_mode],
                 )
 
 
-def _hard_rules(
-    board: Board, item: WorkItem, current: Stage | None, target: Stage
-) -> Iterable[Finding]:
+def _hard_rules(board: Board, item: WorkItem, current: Stage | None, target: Stage) -> Iterable[Finding]:
     if item.archived:
         yield Finding("archived", "The item is archived; restore it first.", Severity.REFUSE)
         return
     if current is not None and current.id == target.id:
         yield Finding("same_stage", f"The item is already in {target.name}.", Severity.REFUSE)
         return
-    forward = current is None or (
-        target.position > current.position and target.kind != StageKind.DISCARDED
-    )
+    forward = current is None or (target.position > current.position and target.kind != StageKind.DISCARDED)
     if item.blocked and forward:
         why = f": {item.blocked_reason}" if item.blocked_reason else ""
         yield Finding(
@@ -250,9 +247,7 @@ def _hard_rules(
             Severity.REFUSE,
         )
     if target.requires_due_date and item.due_date is None:
-        yield Finding(
-            "requires_due_date", f"{target.name} requires a due date.", Severity.REFUSE
-        )
+        yield Finding("requires_due_date", f"{target.name} requires a due date.", Severity.REFUSE)
     if target.requires_ready and not item.ready and forward:
         yield Finding(
             "requires_ready",
@@ -279,9 +274,7 @@ def _scopes_entered(current: Stage | None, target: Stage) -> set[str]:
     """Moving within the committed area changes only the stage count."""
     if not target.is_wip:
         return set()
-    if target.kind == StageKind.COMMITTED and (
-        current is None or current.kind != StageKind.COMMITTED
-    ):
+    if target.kind == StageKind.COMMITTED and (current is None or current.kind != StageKind.COMMITTED):
         return set(ALL_SCOPES)
     return {STAGE}
 
