@@ -1,0 +1,186 @@
+"""Who is calling, and may they? Authentication (session cookie or bearer token), CSRF
+checks for cookie-authenticated writes, and the permission dependencies every route declares.
+
+A route states its permission in its signature, e.g.
+`principal: Annotated[Principal, allow(Role.MEMBER, on="item")]`: the caller must be at
+least a member of the item's workspace. Unknown ids and workspaces the caller is not a
+member of answer 404 (nothing is revealed); a role too low answers 403; no credentials 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
+from pullplan.services import accounts
+from pullplan.services.accounts import Principal
+from pullplan.services.errors import NotFound, ServiceError
+from pullplan.storage.tables import (
+    ApiTokenRow,
+    BoardRow,
+    CapacityAllocationRow,
+    ItemRow,
+    LaneRow,
+    StageRow,
+    WorkspaceRow,
+)
+
+SESSION_COOKIE = "pullplan_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class NotSignedIn(ServiceError):
+    code = "not_signed_in"
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+
+
+class CsrfRefused(ServiceError):
+    code = "csrf_refused"
+
+
+def same_origin(request: Request) -> bool:
+    """A browser says where a request comes from; refuse writes from another site."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is not None:
+        host = request.headers.get("host", "")
+        if origin == "null" or urlsplit(origin).netloc != host:
+            return False
+    return True
+
+
+async def _principal(request: Request) -> Principal | None:
+    if "principal" in request.state._state:
+        return request.state.principal
+    db = request.app.state.db
+    principal = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = accounts.token_principal(db, header[7:].strip())
+        if principal is None:
+            raise NotSignedIn("The API token is unknown, revoked, or its user is disabled.")
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            principal = accounts.session_principal(db, token)
+        if principal is not None and request.method not in SAFE_METHODS:
+            await _check_csrf(request, principal)
+    request.state.principal = principal
+    return principal
+
+
+async def _check_csrf(request: Request, principal: Principal) -> None:
+    if not same_origin(request):
+        raise CsrfRefused("This request came from another site and was refused.")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await request.form()).get("csrf_token")
+    if not sent or not hmac.compare_digest(str(sent), principal.csrf_token or ""):
+        raise CsrfRefused("The form is out of date (missing or wrong CSRF token); reload the page.")
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    return await _principal(request)
+
+
+async def signed_in(request: Request) -> Principal:
+    principal = await _principal(request)
+    if principal is None:
+        raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+    return principal
+
+
+async def instance_admin(request: Request) -> Principal:
+    principal = await signed_in(request)
+    if not principal.is_admin or principal.via != "session":
+        raise Forbidden("Only an instance administrator, signed in, may do this.")
+    return principal
+
+
+# How to find the workspace of the object a path names.
+_OWNER_QUERIES: dict[str, Callable] = {
+    "workspace": lambda i: select(WorkspaceRow.id).where(WorkspaceRow.id == i),
+    "board": lambda i: select(BoardRow.workspace_id).where(BoardRow.id == i),
+    "stage": lambda i: (
+        select(BoardRow.workspace_id).join(StageRow, StageRow.board_id == BoardRow.id).where(StageRow.id == i)
+    ),
+    "lane": lambda i: (
+        select(BoardRow.workspace_id).join(LaneRow, LaneRow.board_id == BoardRow.id).where(LaneRow.id == i)
+    ),
+    "allocation": lambda i: (
+        select(BoardRow.workspace_id)
+        .join(CapacityAllocationRow, CapacityAllocationRow.board_id == BoardRow.id)
+        .where(CapacityAllocationRow.id == i)
+    ),
+    "item": lambda i: (
+        select(BoardRow.workspace_id).join(ItemRow, ItemRow.board_id == BoardRow.id).where(ItemRow.id == i)
+    ),
+    "token": lambda i: select(ApiTokenRow.workspace_id).where(ApiTokenRow.id == i),
+}
+
+_NOUNS = {
+    "workspace": "Workspace",
+    "board": "Board",
+    "stage": "Stage",
+    "lane": "Lane",
+    "allocation": "Capacity allocation",
+    "item": "Item",
+    "token": "Token",
+}
+
+
+def workspace_of(request: Request, on: str, object_id: int) -> int:
+    with request.app.state.db.read() as session:
+        workspace_id = session.scalar(_OWNER_QUERIES[on](object_id))
+    if workspace_id is None:
+        raise NotFound(_NOUNS[on], object_id)
+    return workspace_id
+
+
+def allow(role: Role, *, on: str):
+    """A dependency: the caller holds at least `role` in the workspace of the `{on}_id` path
+    parameter. It returns the Principal."""
+    param = f"{on}_id"
+    if on not in _OWNER_QUERIES:
+        raise ValueError(f"unknown permission scope {on!r}")
+
+    async def check(request: Request) -> Principal:
+        principal = await signed_in(request)
+        raw = request.path_params.get(param)
+        try:
+            object_id = int(raw)
+        except (TypeError, ValueError):
+            raise NotFound(_NOUNS[on], raw) from None
+        if not 1 <= object_id <= 2_147_483_647:
+            raise NotFound(_NOUNS[on], raw)
+        workspace_id = workspace_of(request, on, object_id)
+        held = principal.role_in(workspace_id)
+        if held is None:
+            raise NotFound(_NOUNS[on], object_id)
+        if not at_least(held, role):
+            raise Forbidden(
+                f"You are a {held.value} here; only a {role.value} or above may {ROLE_WORDS[role]}."
+            )
+        request.state.workspace_id = workspace_id
+        return principal
+
+    check.permission = (role, on)
+    return Depends(check)
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
+Admin = Annotated[Principal, Depends(instance_admin)]
