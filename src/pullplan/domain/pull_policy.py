@@ -74,8 +74,9 @@ def decide_pull(
 ) -> PullDecision:
     """May `item` be pulled into the stage `to_stage_id`, given the board's current `wip`?
 
-    `wip` lists the items in the board's WIP stages (it may include `item` itself; it is
-    never counted twice). Every reason is returned, not just the first.
+    `wip` lists the items of the board's committed stages and of its stages with a WIP
+    limit; items elsewhere never count (it may include `item` itself, never counted twice).
+    Every reason is returned, not just the first.
     """
     target = board.stage(to_stage_id)
     if target is None:

@@ -173,9 +173,17 @@ def load_items(session: Session, where: Iterable, *, order=None, limit: int | No
     return [item_of(*row) for row in session.execute(query)]
 
 
+_CLASS = {c.value: c for c in ClassOfService}
+
+
 def load_wip(session: Session, board: Board) -> list[WipEntry]:
-    """Every unarchived item in the board's option and committed stages, as the counts see it."""
-    wip_stage_ids = [s.id for s in board.stages if s.is_wip]
+    """What the WIP counts need: the unarchived items of the board's committed stages and of
+    its stages with a WIP limit (an unlimited option stage never counts, however long)."""
+    stage_ids = [
+        s.id for s in board.stages if s.is_wip and (s.kind == StageKind.COMMITTED or s.wip_limit is not None)
+    ]
+    if not stage_ids:
+        return []
     rows = session.execute(
         select(
             ItemRow.id,
@@ -189,7 +197,7 @@ def load_wip(session: Session, board: Board) -> list[WipEntry]:
         .outerjoin(BlockerRow, _open_blocker)
         .where(
             ItemRow.board_id == board.id,
-            ItemRow.stage_id.in_(wip_stage_ids),
+            ItemRow.stage_id.in_(stage_ids),
             ItemRow.archived_at.is_(None),
         )
         .order_by(ItemRow.id)
@@ -198,7 +206,7 @@ def load_wip(session: Session, board: Board) -> list[WipEntry]:
         WipEntry(
             item_id=r[0],
             stage_id=r[1],
-            class_of_service=ClassOfService(r[2]),
+            class_of_service=_CLASS[r[2]],
             lane_id=r[3],
             work_type_id=r[4],
             owner_id=r[5],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         owned = app.state.db is None
         if owned:
             app.state.db = prepare_database(settings)
+        gc.freeze()  # start-up objects live for good: keep them out of every collection
         yield
         if owned:
             app.state.db.dispose()
