@@ -45,6 +45,7 @@ def create_workspace(
     now: datetime | None = None,
 ) -> WorkspaceRow:
     name = v.text("name", name, max_len=120)
+    time_zone = v.text("time_zone", time_zone, max_len=64)
     with db.write() as session:
         if session.scalar(select(WorkspaceRow.id).where(WorkspaceRow.name == name)):
             raise Conflict("duplicate", f"A workspace named {name!r} already exists.")
@@ -79,6 +80,7 @@ def create_user(
     if not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InvalidInput("username", "use letters, digits, '.', '-' and '_' only.")
     display_name = v.text("display_name", display_name, max_len=120)
+    email = v.text("email", email, max_len=254, required=False) or None
     with db.write() as session:
         if session.scalar(select(UserRow.id).where(UserRow.username == username)):
             raise Conflict("duplicate", f"The username {username!r} is taken.")

@@ -32,6 +32,7 @@ router = APIRouter(tags=["boards"], responses=RESPONSES)
 
 PageSize = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+AfterId = Annotated[int, Query(ge=0, le=2_147_483_647)]  # any transition id
 
 
 @router.get("/boards/{board_id}", response_model=BoardRead)
@@ -120,7 +121,7 @@ def pull_next(board_id: PathId, db: DB, stage_id: Annotated[int, Query(ge=1, le=
 
 
 @router.get("/boards/{board_id}/transitions", response_model=list[TransitionRead])
-def board_transitions(board_id: PathId, db: DB, after_id: Offset = 0, limit: PageSize = 100):
+def board_transitions(board_id: PathId, db: DB, after_id: AfterId = 0, limit: PageSize = 100):
     """The board's transition log, oldest first; page with `after_id`."""
     service.get_board(db, board_id)
     with db.read() as session:

@@ -54,6 +54,8 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
         field = _field_of(tuple(first.get("loc", ())))
+        if first.get("type") == "json_invalid":
+            field = "body"  # its loc ends with a character position, not a field
         message = f"{field}: {first.get('msg', 'invalid')}"
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"

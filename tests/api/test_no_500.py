@@ -1,0 +1,648 @@
+"""No route answers 500, whatever it is sent (SQLite and PostgreSQL).
+
+Every API route under /api/v1 is found from the app itself and probed with unknown ids;
+ids that are 0, negative, huge or not numbers; bad query parameters; bodies that are
+missing, not JSON, JSON of the wrong type, or a valid request with one field replaced by a
+wrong type, an overlong string, control or odd unicode characters; and an extra field. Each
+answer must be below 500, an error must have the documented shape, and an error answer
+must not commit a write.
+
+A new route fails `test_every_route_has_an_example` until it has a valid request in
+EXAMPLES; from then on it is probed like the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import typing
+from collections.abc import Callable, Iterator
+from copy import deepcopy
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy import event
+
+from pullplan.settings import Settings
+from pullplan.storage.database import Database
+from pullplan.web.app import create_app
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI < 0.137.2 keeps app.routes flat
+    iter_route_contexts = None
+
+API = "/api/v1"
+WRITES = {"POST", "PATCH", "PUT", "DELETE"}
+
+
+@pytest.fixture
+def api_url(database_url: str) -> str:
+    return database_url
+
+
+class InProcessClient:
+    """The app called in-process through httpx's ASGI transport on one event loop.
+
+    It answers like TestClient, but without TestClient's portal thread each request costs
+    about a third as much, and the sweep sends some 2,000 of them per database. An
+    exception the app raises reaches the caller, as with TestClient."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[InProcessClient]:
+    in_process = InProcessClient(app)
+    yield in_process
+    in_process.close()
+
+
+# --- the routes, as the app has them ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    path_params: tuple[str, ...]
+    query_params: tuple[tuple[str, bool], ...]  # (name, required)
+    body: type[BaseModel] | None  # the body's model; None when the route takes no body
+    body_required: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _model_of(annotation) -> type[BaseModel] | None:
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _contexts(app: FastAPI) -> Iterator:
+    """Every route with its full path (FastAPI >= 0.137 keeps included routers as a tree)."""
+    return iter_route_contexts(app.routes) if iter_route_contexts else iter(app.routes)
+
+
+def api_routes(app: FastAPI) -> list[Route]:
+    routes = []
+    for context in _contexts(app):
+        if not isinstance(getattr(context, "original_route", context), APIRoute):
+            continue
+        if not context.path.startswith(API + "/"):
+            continue
+        dependant = context.dependant
+        body = dependant.body_params[0] if dependant.body_params else None
+        for method in sorted(context.methods):
+            routes.append(
+                Route(
+                    method=method,
+                    path=context.path,
+                    path_params=tuple(p.name for p in dependant.path_params),
+                    query_params=tuple((q.name, q.field_info.is_required()) for q in dependant.query_params),
+                    body=_model_of(body.field_info.annotation) if body else None,
+                    body_required=bool(body and body.field_info.is_required()),
+                )
+            )
+    return routes
+
+
+def page_routes(app: FastAPI) -> set[str]:
+    """The HTML pages: routes outside /api/v1 that are not FastAPI's own docs."""
+    return {
+        f"{method} {context.path}"
+        for context in _contexts(app)
+        if isinstance(getattr(context, "original_route", context), APIRoute)
+        and not context.path.startswith(API + "/")
+        for method in context.methods
+    }
+
+
+# --- a world for each route, and a valid request to start from ---------------------------------
+
+
+# The state the route's item is kept in, where the route only acts on an item in that state.
+ITEM_STATE = {
+    "POST /api/v1/items/{item_id}/unblock": "blocked",
+    "POST /api/v1/items/{item_id}/archive": "done",
+}
+
+
+@dataclass
+class World:
+    """One route's own board, with the item and the allocation its ids point at.
+
+    After a write that succeeds the route gets a fresh item and allocation, so that every
+    probe meets the same state (an item not yet moved, blocked or archived)."""
+
+    client: object
+    team: object  # conftest.Team
+    route: Route
+    item_id: int = 0
+    allocation_id: int = 0
+    serial: int = 0
+
+    @classmethod
+    def build(cls, client, new_team, route: Route) -> World:
+        team = new_team(f"Probes of {route.key}")
+        team.set_stage("Doing", wip_limit=None)  # so that every valid move is allowed
+        world = cls(client=client, team=team, route=route)
+        world.item_id = world.new_item()
+        world.allocation_id = world.new_allocation()
+        return world
+
+    def unique(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    def new_item(self) -> int:
+        item_id = self.team.create_item("Spring launch email", stage="Next", owner_id=self.team.users["bob"])[
+            "id"
+        ]
+        state = ITEM_STATE.get(self.route.key)
+        if state == "blocked":
+            response = self.client.post(f"{API}/items/{item_id}/block", json={"reason": "Waiting for legal"})
+            assert response.status_code == 200, response.text
+        elif state == "done":
+            assert self.team.move(item_id, "Done").status_code == 200
+        return item_id
+
+    def new_allocation(self) -> int:
+        response = self.client.post(
+            f"{API}/boards/{self.team.board_id}/allocations",
+            json={"work_type_id": self.team.work_types["Campaign"], "limit_count": 2},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["allocations"][-1]["id"]
+
+    def renew(self) -> None:
+        if "item_id" in self.route.path_params:
+            self.item_id = self.new_item()
+        if "allocation_id" in self.route.path_params:
+            self.allocation_id = self.new_allocation()
+
+    def ids(self) -> dict[str, int]:
+        t = self.team
+        every = {
+            "workspace_id": t.workspace_id,
+            "board_id": t.board_id,
+            "stage_id": t.stages["Doing"],
+            "lane_id": t.lanes["Standard"],
+            "allocation_id": self.allocation_id,
+            "item_id": self.item_id,
+        }
+        return {name: every[name] for name in self.route.path_params}
+
+    def query(self) -> dict[str, object]:
+        every = {
+            "stage_id": self.team.stages["Doing"],
+            "finished_page": 10,
+            "limit": 10,
+            "offset": 0,
+            "after_id": 0,
+        }
+        return {name: every[name] for name, _ in self.route.query_params}
+
+    def body(self):
+        example = EXAMPLES[self.route.key](self)
+        return ABSENT if example is None else example
+
+
+def _stage_spec(**overrides) -> dict:
+    return {
+        "name": "Proofing",
+        "kind": "committed",
+        "wip_limit": 2,
+        "wip_mode": "reason",
+        "requires_owner": True,
+        "requires_due_date": False,
+        "requires_ready": False,
+        "split": False,
+        "policy": "Two readers sign off.",
+        **overrides,
+    }
+
+
+# A valid request body for every route that takes one (None: the route takes no body).
+EXAMPLES: dict[str, Callable[[World], dict | None]] = {
+    "GET /api/v1/workspaces": lambda w: None,
+    "POST /api/v1/workspaces": lambda w: {"name": f"Field Sales {w.unique()}", "time_zone": "Europe/Berlin"},
+    "GET /api/v1/workspaces/{workspace_id}": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/members": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/members": lambda w: {
+        "user_id": w.team.users["dave"],
+        "role": "viewer",
+    },
+    "GET /api/v1/users": lambda w: None,
+    "POST /api/v1/users": lambda w: {
+        "username": f"erin{w.unique()}",
+        "display_name": "Erin Evans",
+        "email": "erin@example.com",
+    },
+    "GET /api/v1/workspaces/{workspace_id}/work-types": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/work-types": lambda w: {"name": f"Event {w.unique()}"},
+    "GET /api/v1/workspaces/{workspace_id}/boards": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/boards": lambda w: {
+        "name": f"Leads {w.unique()}",
+        "description": "Inbound leads from the website.",
+        # Every field of a stage and a lane is probed through POST /stages and /lanes.
+        "stages": [{"name": "New", "kind": "option"}, {"name": "Working"}, {"name": "Won", "kind": "done"}],
+        "lanes": [{"name": "Hot", "class_of_service": "expedite"}],
+        "expedite_limit": 1,
+        "blocked_counts_against_wip": True,
+        "person_wip_limit": 3,
+        "person_wip_mode": "warn",
+    },
+    "GET /api/v1/boards/{board_id}": lambda w: None,
+    "PATCH /api/v1/boards/{board_id}": lambda w: {
+        "name": "Campaigns 2026",
+        "description": "Everything we ship this year.",
+        "expedite_limit": 2,
+        "blocked_counts_against_wip": False,
+        "person_wip_limit": 4,
+        "person_wip_mode": "reason",
+    },
+    "GET /api/v1/boards/{board_id}/view": lambda w: None,
+    "POST /api/v1/boards/{board_id}/stages": lambda w: {
+        **_stage_spec(name=f"Proofing {w.unique()}"),
+        "position": 4,
+    },
+    "PATCH /api/v1/stages/{stage_id}": lambda w: {
+        k: x for k, x in _stage_spec(name="Writing", wip_mode="warn").items() if k != "kind"
+    },
+    "GET /api/v1/stages/{stage_id}/items": lambda w: None,
+    "POST /api/v1/boards/{board_id}/lanes": lambda w: {
+        "name": f"Fixed date {w.unique()}",
+        "class_of_service": "fixed_date",
+        "wip_limit": 2,
+        "wip_mode": "warn",
+    },
+    "PATCH /api/v1/lanes/{lane_id}": lambda w: {
+        "name": "Everyday",
+        "class_of_service": "standard",
+        "wip_limit": 3,
+        "wip_mode": "reason",
+    },
+    "POST /api/v1/boards/{board_id}/allocations": lambda w: {
+        "class_of_service": "intangible",
+        "limit_percent": 20,
+        "wip_mode": "warn",
+    },
+    "DELETE /api/v1/allocations/{allocation_id}": lambda w: None,
+    "GET /api/v1/boards/{board_id}/pull-next": lambda w: None,
+    "GET /api/v1/boards/{board_id}/transitions": lambda w: None,
+    "POST /api/v1/boards/{board_id}/items": lambda w: {
+        "title": "Webinar follow-up",
+        "stage_id": w.team.stages["Ideas"],
+        "class_of_service": "fixed_date",
+        "due_date": "2026-03-31",
+        "description": "Mail everyone who registered.",
+        "lane_id": w.team.lanes["Standard"],
+        "work_type_id": w.team.work_types["Campaign"],
+        "owner_id": w.team.users["bob"],
+        "value": "1500.00",
+        "size": 3,
+        "tags": ["webinar", "q1"],
+        "external_ref": "CRM-42",
+        "parent_id": w.item_id,
+        "reason": "The client asked for it.",
+    },
+    "GET /api/v1/items/{item_id}": lambda w: None,
+    "PATCH /api/v1/items/{item_id}": lambda w: {
+        "title": "Spring launch email, second send",
+        "description": "Resend to those who did not open it.",
+        "class_of_service": "standard",
+        "ready": True,
+        "due_date": "2026-04-15",
+        "lane_id": w.team.lanes["Standard"],
+        "work_type_id": w.team.work_types["Deal"],
+        "owner_id": w.team.users["alice"],
+        "value": 10,
+        "size": 1,
+        "tags": ["email"],
+        "external_ref": "CRM-7",
+        "reason": "Agreed at the replenishment meeting.",
+    },
+    "POST /api/v1/items/{item_id}/move": lambda w: {
+        "to_stage_id": w.team.stages["Doing"],
+        "reason": "Agreed at the replenishment meeting.",
+    },
+    "POST /api/v1/items/{item_id}/block": lambda w: {"reason": "Waiting for legal", "category": "Legal"},
+    "POST /api/v1/items/{item_id}/unblock": lambda w: {"reason": "Legal approved the copy."},
+    "POST /api/v1/items/{item_id}/discard": lambda w: {"reason": "The budget was cut."},
+    "POST /api/v1/items/{item_id}/archive": lambda w: None,
+    "GET /api/v1/items/{item_id}/transitions": lambda w: None,
+}
+PAGES = {"GET /", "GET /boards/{board_id}"}
+
+
+# --- what each route is sent ------------------------------------------------------------------
+
+ABSENT = object()
+NAN, INF = math.nan, math.inf
+
+UNKNOWN_IDS = [999_999, 2_147_483_647]  # 404
+BAD_IDS = [0, -1, 2**31, 2**63, "abc", "1.5"]  # 422 naming the id
+ODD_IDS = ["", "\u0661", "\x00", "x" * 10_001]  # an Arabic-Indic one, NUL, overlong: anything but 500
+BAD_QUERY = [0, -1, 2**31, 2**63, "abc", "", "\x00"]
+
+# What replaces one place in a valid body, by what the place holds. Text: empty, overlong,
+# emoji past every length limit (PostgreSQL counts characters), NUL (which PostgreSQL
+# refuses), control characters, a lone surrogate (not UTF-8), direction and zero-width
+# marks. Numbers: unknown ids, the largest 32-bit id, then past 32 and 64 bits, and not
+# numbers at all.
+WRONG_TYPES = [None, True, [], {}]
+TEXT = [
+    "",
+    "x" * 10_001,
+    "\U0001f600" * 201,
+    "\x00",
+    "tab\there\x01\x1f\x7f",
+    "\ud800",
+    "\u202e\u200b\ufeff",
+    0,
+]
+NUMBERS = [-1, 999_999, 2_147_483_647, 2**31, 2**63, 10**30, 1.5, NAN, INF, "1", "abc"]
+BOOLS = [0, "yes", "x" * 10_001]
+LISTS = ["x", [None], [[]], ["x" * 10_001], ["\x00"], [f"t{i}" for i in range(31)]]
+OBJECTS = ["x", {"unexpected": 1}, {"name": None}]
+ANYTHING = [0, -1, 2**31, 1.5, NAN, "", "x" * 10_001, "\x00", "\ud800"]
+
+
+def values_for(example) -> list:
+    """Wrong values for a place in a body that holds `example`."""
+    if isinstance(example, bool):
+        return [w for w in WRONG_TYPES if w is not True] + BOOLS
+    if isinstance(example, int | float):
+        return WRONG_TYPES + NUMBERS
+    if isinstance(example, str):
+        return WRONG_TYPES + TEXT
+    if isinstance(example, list):
+        return [w for w in WRONG_TYPES if w != []] + LISTS
+    if isinstance(example, dict):
+        return [w for w in WRONG_TYPES if w != {}] + OBJECTS
+    return WRONG_TYPES + ANYTHING
+
+
+def places(value, path: tuple = ()) -> Iterator[tuple[tuple, object]]:
+    """Every place inside a JSON value, as a path of keys and indexes, with what it holds."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        yield (*path, key), inner
+        yield from places(inner, (*path, key))
+
+
+def replaced(value, path: tuple, new):
+    copy = deepcopy(value)
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return copy
+
+
+@dataclass
+class Probe:
+    label: str
+    path: dict = field(default_factory=dict)  # path parameters in place of the world's ids
+    query: dict | None = None  # the query string in place of the valid one
+    body: Callable[[World], object] | None = None  # builds the JSON body in place of the valid one
+    raw: bytes | None = None  # a body that is not JSON
+    content_type: str = "application/json"
+    method: str | None = None
+    status: int | None = None  # the status it must get, when that is known
+    valid: bool = False  # the example itself, which must succeed
+    field: str | None = None  # the field a 422 must name, when that is known
+
+
+def probes(route: Route, world: World) -> Iterator[Probe]:
+    example = world.body()
+
+    def without(name: str) -> dict:
+        return {k: x for k, x in world.query().items() if k != name}
+
+    yield Probe("a valid request", valid=True)
+    for name in route.path_params:
+        for value in UNKNOWN_IDS:
+            yield Probe(f"{name}={value}", path={name: value}, status=404)
+        for value in BAD_IDS:
+            yield Probe(f"{name}={value!r}", path={name: value}, status=422, field=name)
+        for value in ODD_IDS:
+            yield Probe(f"{name}={value[:20]!r}", path={name: value})
+    for name, required in route.query_params:
+        if required:
+            yield Probe(f"no {name}", query=without(name), status=422, field=name)
+        for value in BAD_QUERY:
+            yield Probe(f"{name}={str(value)[:20]!r}", query={**without(name), name: value}, field=name)
+    yield Probe("PUT", method="PUT", status=405)
+
+    if route.body is None:
+        yield Probe("an unexpected body", body=lambda w: {"unexpected": 1})
+        yield Probe("a body not JSON", raw=b"{'name': 'x',")
+        return
+    must = {"status": 422, "field": "body"} if route.body_required else {}
+    yield Probe("no body", body=lambda w: ABSENT, **must)
+    yield Probe("a body not JSON", raw=b"{'name': 'x',", **must)
+    yield Probe("a body not UTF-8", raw=b"\xff\xfe\x00{", **must)
+    yield Probe("a body nested 50,000 deep", raw=b"[" * 50_000 + b"]" * 50_000)
+    yield Probe("a body sent as text/plain", content_type="text/plain")
+    for value in ([], ["x"], "text", 42, 1.5, True):
+        yield Probe(f"the body {json.dumps(value)}", body=lambda w, v=value: v, **must)
+    yield Probe("the body null", body=lambda w: None, **must)
+    yield Probe("the body {}", body=lambda w: {})
+    yield Probe(
+        "an extra field", body=lambda w: {**w.body(), "unexpected": 1}, status=422, field="unexpected"
+    )
+    for path, inner in places(example):
+        for value in values_for(inner):
+            yield Probe(
+                f"{_where(path)}={_short(value)}", body=lambda w, p=path, v=value: replaced(w.body(), p, v)
+            )
+    for name in sorted(set(route.body.model_fields) - set(example)):
+        for value in values_for(ABSENT):
+            yield Probe(f"{name}={_short(value)}", body=lambda w, n=name, v=value: {**w.body(), n: v})
+
+
+def _where(path: tuple) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+# --- sending and judging ----------------------------------------------------------------------
+
+
+def send(client, route: Route, probe: Probe, world: World):
+    ids = {**world.ids(), **probe.path}
+    url = route.path.format(**{k: quote(str(x), safe="") for k, x in ids.items()})
+    kwargs: dict = {"params": world.query() if probe.query is None else probe.query}
+    body = (probe.body or World.body)(world)
+    if probe.raw is not None:
+        kwargs["content"] = probe.raw
+    elif body is not ABSENT:
+        kwargs["content"] = json.dumps(body).encode()
+    if "content" in kwargs:
+        kwargs["headers"] = {"content-type": probe.content_type}
+    return client.request(probe.method or route.method, url, **kwargs)
+
+
+def judge(probe: Probe, response, error_of) -> str | None:
+    """What is wrong with the answer, or None."""
+    status = response.status_code
+    if status >= 500:
+        return f"answered {status}: {response.text[:200]}"
+    if probe.status is not None and status != probe.status:
+        return f"answered {status}, not {probe.status}: {response.text[:200]}"
+    if probe.valid and status >= 300:
+        return f"the example in EXAMPLES was refused ({status}): {response.text[:200]}"
+    if status < 300:
+        response.json()
+    if status < 400:  # a redirect, as from /workspaces/ to /workspaces, is fine
+        return None
+    try:
+        error = error_of(response)
+    except AssertionError as e:
+        return f"the error body has not the documented shape: {e}"
+    if status == 422 and probe.field is not None and error["field"] != probe.field:
+        return f"422 names {error['field']!r}, not {probe.field!r}"
+    return None
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_every_route_has_an_example():
+    app = create_app(Settings(demo=False))
+    keys = {route.key for route in api_routes(app)}
+
+    assert len(keys) >= len(EXAMPLES) // 2, "the API routes were not found: has FastAPI changed?"
+    assert sorted(keys - set(EXAMPLES)) == [], "new routes: give each a valid request in EXAMPLES"
+    assert sorted(set(EXAMPLES) - keys) == [], "EXAMPLES names routes the app no longer has"
+    assert page_routes(app) == PAGES, "a new page: probe it in test_pages_never_answer_500"
+
+
+class WriteWatch:
+    """Counts the transactions that commit an INSERT, UPDATE or DELETE.
+
+    An error answer must commit none. Watching commits costs nothing per request, where
+    comparing every table after each of some 1,500 writes would double the sweep's time;
+    test_bad_input.py compares the tables themselves."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE")
+
+    def __init__(self, db: Database) -> None:
+        self.committed = 0
+        self._engines = {db.write_engine, db.read_engine}
+        for engine in self._engines:
+            event.listen(engine, "before_cursor_execute", self._executed)
+            event.listen(engine, "commit", self._commit)
+            event.listen(engine, "rollback", self._rollback)
+
+    def _executed(self, conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip()[:6].upper() in self.WRITES:
+            conn.info["wrote"] = True
+
+    def _commit(self, conn) -> None:
+        if conn.info.pop("wrote", False):
+            self.committed += 1
+
+    def _rollback(self, conn) -> None:
+        conn.info.pop("wrote", None)
+
+    def close(self) -> None:
+        for engine in self._engines:
+            event.remove(engine, "before_cursor_execute", self._executed)
+            event.remove(engine, "commit", self._commit)
+            event.remove(engine, "rollback", self._rollback)
+
+
+@pytest.fixture
+def writes(api_db: Database) -> Iterator[WriteWatch]:
+    watch = WriteWatch(api_db)
+    yield watch
+    watch.close()
+
+
+def test_no_route_answers_500(client, new_team, writes, api_error):
+    failures: list[str] = []
+    sent = 0
+    for route in api_routes(client.app):
+        world = World.build(client, new_team, route)  # each route has a workspace of its own
+        for probe in probes(route, world):
+            sent += 1
+            committed = writes.committed
+            try:
+                response = send(client, route, probe, world)
+                status, problem = response.status_code, judge(probe, response, api_error)
+            except Exception as e:  # noqa: BLE001 - the app raised: a client would get a 500
+                status, problem = 500, f"raised {e!r}"
+            if problem:
+                failures.append(f"{route.key} [{probe.label}]: {problem}")
+            if status >= 400 and writes.committed != committed:
+                failures.append(f"{route.key} [{probe.label}]: answered {status} but committed a write")
+            if status < 300 and (probe.method or route.method) in WRITES:
+                world.renew()
+
+    assert not failures, f"{len(failures)} of {sent} probes failed:\n" + "\n".join(failures[:60])
+
+
+def test_pages_never_answer_500(client, team, api_error):
+    team.create_item("<script>alert('hi')</script> & \u202eevil", stage="Doing")
+    team.create_item("😀" * 200, stage="Ideas")
+
+    home = client.get("/")
+    board = client.get(f"/boards/{team.board_id}")
+
+    for response in (home, board):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+    assert "<script>alert" not in board.text
+    assert "&lt;script&gt;" in board.text
+    for value in UNKNOWN_IDS:
+        response = client.get(f"/boards/{value}")
+        assert response.status_code == 404, value
+        api_error(response)
+    for value in BAD_IDS:
+        response = client.get(f"/boards/{quote(str(value), safe='')}")
+        assert response.status_code == 422, value
+        assert api_error(response)["field"] == "board_id"
+    for value in ODD_IDS:
+        response = client.get(f"/boards/{quote(value, safe='')}")
+        assert response.status_code < 500, value
+        if response.status_code >= 400:
+            api_error(response)
+    for path in ("/static/../../etc/passwd", "/static/nope.css", "/nope"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        api_error(response)
