@@ -56,6 +56,7 @@ import httpx
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from pullplan.services import accounts
 from pullplan.services import boards as board_service
 from pullplan.services import items as item_service
 from pullplan.storage.database import Database
@@ -221,8 +222,8 @@ def seed(db: Database, size: int, max_clients: int, rng: random.Random) -> Seede
     ws = board_service.create_workspace(db, name="Bench")
     users = []
     for i in range(8):
-        user = board_service.create_user(db, username=f"user{i}", display_name=f"User {i}")
-        board_service.add_member(db, workspace_id=ws.id, user_id=user.id)
+        user = accounts.create_user(db, username=f"user{i}", display_name=f"User {i}")
+        accounts.set_role(db, workspace_id=ws.id, user_id=user.id)
         users.append(user.id)
     types = [
         board_service.create_work_type(db, workspace_id=ws.id, name=name).id

@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import func, select
 
 from pullplan.domain.items import WorkItem, age_days
+from pullplan.services import accounts
 from pullplan.services import boards as board_service
 from pullplan.services import items as item_service
 from pullplan.services.clock import utcnow
@@ -34,9 +35,11 @@ app = typer.Typer(
 db_app = typer.Typer(rich_markup_mode=None, help="The database.", no_args_is_help=True)
 board_app = typer.Typer(rich_markup_mode=None, help="Boards.", no_args_is_help=True)
 item_app = typer.Typer(rich_markup_mode=None, help="Work items.", no_args_is_help=True)
+user_app = typer.Typer(rich_markup_mode=None, help="People and their access.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(board_app, name="board")
 app.add_typer(item_app, name="item")
+app.add_typer(user_app, name="user")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -281,6 +284,101 @@ def pull_next(
         typer.echo(f"{c.rank:>3}. {_item_line(c.item, today)}\n     {c.why}{note}")
     for c in refused:
         typer.echo(f"  not now: #{c.item.id} {c.item.title}: {' '.join(c.decision.reasons)}")
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CliError("No terminal to ask for a password: use --password-stdin.")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")]
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name: letters, digits, '.', '-', '_'.")],
+    name: Annotated[str, typer.Option(help="Full name shown on cards.")],
+    email: Annotated[str | None, typer.Option(help="Email address.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make an instance administrator.")] = False,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a user (asks for the password)."""
+    db = _database()
+    user = accounts.create_user(
+        db,
+        username=username,
+        display_name=name,
+        email=email,
+        password=_read_password(password_stdin),
+        is_admin=admin,
+    )
+    typer.echo(f"Created user {user.username} ({user.display_name}){' as administrator' if admin else ''}.")
+
+
+@user_app.command("list")
+def user_list(as_json: JsonFlag = False) -> None:
+    """Every user, with their workspaces and roles."""
+    db = _database()
+    with db.read() as session:
+        names = dict(session.execute(select(WorkspaceRow.id, WorkspaceRow.name)).all())
+        rows = []
+        for user in accounts.list_users(db):
+            roles = accounts.roles_of(session, user.id)
+            rows.append(
+                {
+                    "username": user.username,
+                    "name": user.display_name,
+                    "admin": user.is_admin,
+                    "disabled": user.disabled_at is not None,
+                    "roles": ", ".join(f"{names[w]}: {r.value}" for w, r in sorted(roles.items())),
+                }
+            )
+    _print(rows, as_json, ["username", "name", "admin", "disabled", "roles"])
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: Annotated[str, typer.Argument(help="Whose password.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a user's password (their browser sessions end)."""
+    accounts.set_password(_database(), username=username, password=_read_password(password_stdin))
+    typer.echo(f"Password of {username} changed.")
+
+
+@user_app.command("disable")
+def user_disable(username: Annotated[str, typer.Argument(help="Who.")]) -> None:
+    """Disable a user: no more sign-in, sessions end, tokens stop working."""
+    accounts.disable_user(_database(), username=username)
+    typer.echo(f"User {username} disabled.")
+
+
+@user_app.command("role")
+def user_role(
+    username: Annotated[str, typer.Argument(help="Who.")],
+    workspace: Annotated[str, typer.Argument(help="Workspace id or name.")],
+    role: Annotated[str, typer.Argument(help="viewer, member or manager.")],
+) -> None:
+    """Give a user a role in a workspace."""
+    db = _database()
+    with db.read() as session:
+        ws = session.scalar(
+            select(WorkspaceRow.id).where(
+                (WorkspaceRow.id == int(workspace))
+                if workspace.isdigit()
+                else func.lower(WorkspaceRow.name) == workspace.lower()
+            )
+        )
+    if ws is None:
+        raise CliError(f"There is no workspace {workspace!r}.")
+    accounts.set_role(db, workspace_id=ws, user_id=_user_id(db, username), role=role)
+    typer.echo(f"{username} is now {role} in workspace {ws}.")
 
 
 # --- helpers ----------------------------------------------------------------------------------

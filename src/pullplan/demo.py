@@ -36,6 +36,7 @@ from pullplan.domain.board import (
 from pullplan.domain.items import TransitionKind, WipEntry, WorkItem
 from pullplan.domain.pull_next import rank_pull_next
 from pullplan.domain.pull_policy import PullOutcome, decide_change, decide_pull
+from pullplan.services.accounts import hash_password
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict
 from pullplan.services.items import _decision_details  # the exact shape the services log
@@ -57,6 +58,8 @@ from pullplan.storage.tables import (
 DEMO_WORKSPACE = "Demo workspace"
 PARTNER_WORKSPACE = "Partner agency"
 HISTORY_DAYS = 182
+# Every demo person signs in with this password (the sign-in page says so on a demo).
+DEMO_PASSWORD = "pullplan-demo"
 
 OPTION, COMMITTED, DONE, DISCARDED = (
     StageKind.OPTION,
@@ -1161,9 +1164,11 @@ def _write(session: Session, history: DemoHistory) -> int:
     existing = {
         u.username: u for u in session.scalars(select(UserRow).where(UserRow.username.in_(list(people))))
     }
+    password_hash = hash_password(DEMO_PASSWORD)
     for username, (name, _) in people.items():
         if username not in existing:
             existing[username] = UserRow(
+                password_hash=password_hash,
                 username=username,
                 display_name=name,
                 email=f"{username}@{catalog.EMAIL_DOMAIN}",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pullplan.services import accounts
 from pullplan.services import boards as board_service
 from pullplan.services import items as item_service
 from pullplan.storage.database import Database
@@ -24,8 +25,8 @@ def workspace(tmp_path):
     db = Database(url)
     upgrade(db)
     ws = board_service.create_workspace(db, name="Team")
-    alice = board_service.create_user(db, username="alice", display_name="Alice Martin")
-    board_service.add_member(db, workspace_id=ws.id, user_id=alice.id, role="manager")
+    alice = accounts.create_user(db, username="alice", display_name="Alice Martin")
+    accounts.set_role(db, workspace_id=ws.id, user_id=alice.id, role="manager")
     board_service.create_work_type(db, workspace_id=ws.id, name="Campaign")
     board = board_service.create_board(
         db,

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from pullplan.services.accounts import create_user, set_role
 from pullplan.services.boards import (
-    add_member,
     create_board,
-    create_user,
     create_workspace,
     read_board,
 )
@@ -60,7 +59,7 @@ class Race:
 def _set_up(db: Database, limit_kind: str) -> Race:
     ws = create_workspace(db, name="Race")
     alice = create_user(db, username="alice", display_name="Alice Adams")
-    add_member(db, workspace_id=ws.id, user_id=alice.id, role="member")
+    set_role(db, workspace_id=ws.id, user_id=alice.id, role="member")
     options = {"name": "Options", "kind": "option"}
     done = {"name": "Done", "kind": "done"}
     if limit_kind == "stage":

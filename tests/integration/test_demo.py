@@ -26,6 +26,7 @@ from pullplan.demo import (
 from pullplan.domain.board import Board, ClassOfService, StageKind, WipMode
 from pullplan.domain.history import blocked_time, commit_date, current_stage, done_date
 from pullplan.domain.items import TransitionKind
+from pullplan.services import accounts
 from pullplan.services import boards as board_service
 from pullplan.services import items as item_service
 from pullplan.services.errors import Conflict
@@ -480,7 +481,7 @@ def test_the_demo_is_created_once_and_reset_without_duplicating_anything(db, see
         latest = session.scalar(select(func.max(TransitionRow.at)))
     assert latest <= datetime.now(UTC)
     real = board_service.create_workspace(db, name="Acme marketing")
-    board_service.add_member(db, workspace_id=real.id, user_id=alice, role="manager")
+    accounts.set_role(db, workspace_id=real.id, user_id=alice, role="manager")
     board = board_service.create_board(
         db,
         workspace_id=real.id,

@@ -14,10 +14,9 @@ from sqlalchemy import select
 from pullplan.domain.board import Board
 from pullplan.domain.history import commit_date, done_date
 from pullplan.domain.items import TransitionKind
+from pullplan.services.accounts import create_user, set_role
 from pullplan.services.boards import (
-    add_member,
     create_board,
-    create_user,
     create_work_type,
     create_workspace,
     finished_items,
@@ -79,10 +78,10 @@ def team(db: Database) -> Team:
         ("dave", "Dave Dunn"),
     ]:
         people[username] = create_user(db, username=username, display_name=name, now=T0).id
-    add_member(db, workspace_id=marketing.id, user_id=people["alice"], role="manager")
-    add_member(db, workspace_id=marketing.id, user_id=people["bob"], role="member")
-    add_member(db, workspace_id=marketing.id, user_id=people["carol"], role="viewer")
-    add_member(db, workspace_id=sales.id, user_id=people["dave"], role="member")
+    set_role(db, workspace_id=marketing.id, user_id=people["alice"], role="manager")
+    set_role(db, workspace_id=marketing.id, user_id=people["bob"], role="member")
+    set_role(db, workspace_id=marketing.id, user_id=people["carol"], role="viewer")
+    set_role(db, workspace_id=sales.id, user_id=people["dave"], role="member")
     campaign = create_work_type(db, workspace_id=marketing.id, name="Campaign").id
     deal = create_work_type(db, workspace_id=sales.id, name="Deal").id
     board = create_board(

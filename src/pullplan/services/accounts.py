@@ -215,6 +215,21 @@ def set_role(
         )
 
 
+def list_members(db: Database, workspace_id: int) -> list[tuple[UserRow, str]]:
+    with db.read() as session:
+        if session.get(WorkspaceRow, workspace_id) is None:
+            raise NotFound("Workspace", workspace_id)
+        return [
+            (user, role)
+            for user, role in session.execute(
+                select(UserRow, MembershipRow.role)
+                .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+                .where(MembershipRow.workspace_id == workspace_id)
+                .order_by(UserRow.username)
+            )
+        ]
+
+
 # --- signing in -----------------------------------------------------------------------------
 
 

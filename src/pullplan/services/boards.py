@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pullplan.domain.board import Board, Stage, StageKind
 from pullplan.domain.items import WorkItem
 from pullplan.services import validation as v
+from pullplan.services.accounts import record
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict, InvalidInput, NotFound
 from pullplan.storage.database import Database
@@ -22,14 +23,11 @@ from pullplan.storage.tables import (
     CapacityAllocationRow,
     ItemRow,
     LaneRow,
-    MembershipRow,
     StageRow,
-    UserRow,
     WorkspaceRow,
     WorkTypeRow,
 )
 
-ROLES = ("viewer", "member", "manager")
 KIND_ORDER = {StageKind.OPTION: 0, StageKind.COMMITTED: 1, StageKind.DONE: 2, StageKind.DISCARDED: 2}
 
 
@@ -66,56 +64,6 @@ def get_workspace(db: Database, workspace_id: int) -> WorkspaceRow:
     if row is None:
         raise NotFound("Workspace", workspace_id)
     return row
-
-
-def create_user(
-    db: Database,
-    *,
-    username: str,
-    display_name: str,
-    email: str | None = None,
-    now: datetime | None = None,
-) -> UserRow:
-    username = v.text("username", username, max_len=64)
-    if not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise InvalidInput("username", "use letters, digits, '.', '-' and '_' only.")
-    display_name = v.text("display_name", display_name, max_len=120)
-    email = v.text("email", email, max_len=254, required=False) or None
-    with db.write() as session:
-        if session.scalar(select(UserRow.id).where(UserRow.username == username)):
-            raise Conflict("duplicate", f"The username {username!r} is taken.")
-        row = UserRow(username=username, display_name=display_name, email=email, created_at=now or utcnow())
-        session.add(row)
-        session.flush()
-        return row
-
-
-def add_member(db: Database, *, workspace_id: int, user_id: int, role: str = "member") -> None:
-    if role not in ROLES:
-        raise InvalidInput("role", f"{role!r} is not one of: {', '.join(ROLES)}.")
-    with db.write() as session:
-        _workspace(session, workspace_id)
-        if session.get(UserRow, user_id) is None:
-            raise NotFound("User", user_id)
-        membership = session.get(MembershipRow, (workspace_id, user_id))
-        if membership is None:
-            session.add(MembershipRow(workspace_id=workspace_id, user_id=user_id, role=role))
-        else:
-            membership.role = role
-
-
-def list_members(db: Database, workspace_id: int) -> list[tuple[UserRow, str]]:
-    with db.read() as session:
-        _workspace(session, workspace_id)
-        return [
-            (user, role)
-            for user, role in session.execute(
-                select(UserRow, MembershipRow.role)
-                .join(MembershipRow, MembershipRow.user_id == UserRow.id)
-                .where(MembershipRow.workspace_id == workspace_id)
-                .order_by(UserRow.username)
-            )
-        ]
 
 
 def create_work_type(db: Database, *, workspace_id: int, name: str) -> WorkTypeRow:
@@ -157,6 +105,7 @@ def create_board(
     blocked_counts_against_wip: bool = True,
     person_wip_limit: int | None = None,
     person_wip_mode: str = "warn",
+    actor_id: int | None = None,
     now: datetime | None = None,
 ) -> Board:
     """Create a board with its stages (in order) and lanes."""
@@ -189,10 +138,11 @@ def create_board(
             row.board_id = board.id
             session.add(row)
         session.flush()
+        _audit(session, actor_id, board.id, "board.created", name)
         return load_board(session, board.id)
 
 
-def update_board(db: Database, *, board_id: int, changes: dict) -> Board:
+def update_board(db: Database, *, board_id: int, changes: dict, actor_id: int | None = None) -> Board:
     allowed = {
         "name",
         "description",
@@ -219,6 +169,7 @@ def update_board(db: Database, *, board_id: int, changes: dict) -> Board:
                 value = _bool(key, value)
             setattr(row, key, value)
         _flush_unique(session, "A board with that name already exists in this workspace.")
+        _audit(session, actor_id, board_id, "board.policy_changed", row.name, changes)
         return load_board(session, board_id)
 
 
@@ -259,7 +210,9 @@ def board_workspace(db: Database, board_id: int) -> int:
     return ws
 
 
-def add_stage(db: Database, *, board_id: int, spec: dict, position: int | None = None) -> Board:
+def add_stage(
+    db: Database, *, board_id: int, spec: dict, position: int | None = None, actor_id: int | None = None
+) -> Board:
     with db.write() as session:
         board = _board(session, board_id)
         count = len(board.stages)
@@ -278,10 +231,11 @@ def add_stage(db: Database, *, board_id: int, spec: dict, position: int | None =
         row.board_id = board_id
         session.add(row)
         session.flush()
+        _audit(session, actor_id, board_id, "stage.added", row.name, spec)
         return load_board(session, board_id)
 
 
-def update_stage(db: Database, *, stage_id: int, changes: dict) -> Board:
+def update_stage(db: Database, *, stage_id: int, changes: dict, actor_id: int | None = None) -> Board:
     allowed = {
         "name",
         "wip_limit",
@@ -300,10 +254,11 @@ def update_stage(db: Database, *, stage_id: int, changes: dict) -> Board:
         for key, value in changes.items():
             setattr(row, key, _stage_value(key, value))
         _flush_unique(session, "A stage with that name already exists on this board.")
+        _audit(session, actor_id, row.board_id, "stage.policy_changed", row.name, changes)
         return load_board(session, row.board_id)
 
 
-def add_lane(db: Database, *, board_id: int, spec: dict) -> Board:
+def add_lane(db: Database, *, board_id: int, spec: dict, actor_id: int | None = None) -> Board:
     with db.write() as session:
         board = _board(session, board_id)
         row = _lane_row(spec, len(board.lanes), "lane")
@@ -311,10 +266,11 @@ def add_lane(db: Database, *, board_id: int, spec: dict) -> Board:
         row.board_id = board_id
         session.add(row)
         session.flush()
+        _audit(session, actor_id, board_id, "lane.added", row.name, spec)
         return load_board(session, board_id)
 
 
-def update_lane(db: Database, *, lane_id: int, changes: dict) -> Board:
+def update_lane(db: Database, *, lane_id: int, changes: dict, actor_id: int | None = None) -> Board:
     _only(changes, {"name", "wip_limit", "wip_mode", "class_of_service"})
     with db.write() as session:
         row = session.get(LaneRow, lane_id)
@@ -323,6 +279,7 @@ def update_lane(db: Database, *, lane_id: int, changes: dict) -> Board:
         for key, value in changes.items():
             setattr(row, key, _lane_value(key, value))
         _flush_unique(session, "A lane with that name already exists on this board.")
+        _audit(session, actor_id, row.board_id, "lane.policy_changed", row.name, changes)
         return load_board(session, row.board_id)
 
 
@@ -335,6 +292,7 @@ def add_allocation(
     limit_count: int | None = None,
     limit_percent: float | None = None,
     wip_mode: str = "block",
+    actor_id: int | None = None,
 ) -> Board:
     if (work_type_id is None) == (class_of_service is None):
         raise InvalidInput("work_type_id", "give either a work type or a class of service.")
@@ -367,10 +325,24 @@ def add_allocation(
             )
         )
         session.flush()
+        _audit(
+            session,
+            actor_id,
+            board_id,
+            "allocation.added",
+            "",
+            {
+                "work_type_id": work_type_id,
+                "class_of_service": class_of_service,
+                "limit_count": limit_count,
+                "limit_percent": limit_percent,
+                "wip_mode": wip_mode,
+            },
+        )
         return load_board(session, board_id)
 
 
-def delete_allocation(db: Database, *, allocation_id: int) -> Board:
+def delete_allocation(db: Database, *, allocation_id: int, actor_id: int | None = None) -> Board:
     with db.write() as session:
         row = session.get(CapacityAllocationRow, allocation_id)
         if row is None:
@@ -378,6 +350,7 @@ def delete_allocation(db: Database, *, allocation_id: int) -> Board:
         board_id = row.board_id
         session.delete(row)
         session.flush()
+        _audit(session, actor_id, board_id, "allocation.removed", "", {"allocation_id": allocation_id})
         return load_board(session, board_id)
 
 
@@ -473,6 +446,12 @@ def _page(session: Session, stage_id: int, limit: int, offset: int) -> list[Work
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _audit(session: Session, actor_id, board_id: int, action: str, subject: str, details: dict) -> None:
+    """Limit and policy changes go to the workspace's audit log."""
+    workspace_id = session.scalar(select(BoardRow.workspace_id).where(BoardRow.id == board_id))
+    record(session, actor_id, workspace_id, action, subject, {"board_id": board_id, **details})
 
 
 def _workspace(session: Session, workspace_id: int) -> WorkspaceRow:
@@ -598,8 +577,3 @@ def _flush_unique(session: Session, message: str) -> None:
         session.flush()
     except IntegrityError:
         raise Conflict("duplicate", message) from None
-
-
-def list_users(db: Database) -> list[UserRow]:
-    with db.read() as session:
-        return list(session.scalars(select(UserRow).order_by(UserRow.username)))

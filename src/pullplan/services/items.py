@@ -14,6 +14,7 @@ from pullplan.domain.items import TransitionKind, WorkItem
 from pullplan.domain.pull_next import Candidate, rank_pull_next
 from pullplan.domain.pull_policy import PullDecision, decide_change, decide_pull
 from pullplan.services import validation as v
+from pullplan.services.accounts import record
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict, InvalidInput, NotFound, PullRefused
 from pullplan.storage.database import Database
@@ -534,7 +535,17 @@ def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reas
 
 
 def _record_override(session, board, item_id, now, actor_id, from_id, to_id, decision, reason):
+    """A limit exceeded with a reason: a row in the item's log and in the audit log."""
     if decision.override:
+        record(
+            session,
+            actor_id,
+            board_workspace_id(session, board.id),
+            "item.override",
+            f"item {item_id}",
+            {"reason": _reason(reason), "limits": [f.message for f in decision.findings]},
+            now,
+        )
         append_transition(
             session,
             item_id=item_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,19 +11,31 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from pullplan import __version__
+from pullplan.services.accounts import ensure_admin
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
 from pullplan.storage.migrate import upgrade
-from pullplan.web.api import boards, errors, items, workspaces
-from pullplan.web.ui import pages
+from pullplan.web.api import accounts, boards, errors, items, workspaces
+from pullplan.web.security import SecurityMiddleware
+from pullplan.web.ui import account_pages, docs, pages
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
 
 def prepare_database(settings: Settings) -> Database:
-    """Open the database, upgrade its schema, and create the demo workspace if it is empty."""
+    """Open the database, upgrade its schema, create the instance admin on a fresh install
+    (printing its password once) and the demo workspace if the database is empty."""
     db = Database(settings.resolved_database_url, pool_size=settings.pool_size)
     upgrade(db)
+    password = ensure_admin(db)
+    if password:
+        print(
+            "\n  A fresh pullplan: the instance administrator is 'admin' with the password\n"
+            f"      {password}\n"
+            "  (shown once; change it with `pullplan user passwd admin`).\n",
+            file=sys.stderr,
+            flush=True,
+        )
     if settings.demo:
         from pullplan.demo import create_demo_if_empty
 
@@ -48,14 +61,20 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         version=__version__,
         summary="Lean pull planning for sales and marketing teams.",
         lifespan=lifespan,
+        docs_url=None,  # served from the installed Swagger UI package, not a CDN
+        redoc_url=None,
     )
     app.state.db = db
     app.state.settings = settings
     api = APIRouter(prefix="/api/v1")
-    for module in (workspaces, boards, items):
+    for module in (accounts, workspaces, boards, items):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.mount_assets(app)
     errors.install(app)
+    app.add_middleware(SecurityMiddleware)
     return app

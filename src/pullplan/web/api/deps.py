@@ -15,11 +15,3 @@ def get_db(request: Request) -> Database:
 
 DB = Annotated[Database, Depends(get_db)]
 PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-
-
-def actor_id(_request: Request) -> int | None:
-    """Who is acting. Until accounts exist, changes are recorded without an actor."""
-    return None
-
-
-Actor = Annotated[int | None, Depends(actor_id)]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pullplan.services.accounts import LoginRefused, LoginThrottled
 from pullplan.services.errors import (
     Conflict,
     InvalidInput,
@@ -14,17 +17,53 @@ from pullplan.services.errors import (
     PullRefused,
     ServiceError,
 )
+from pullplan.web.auth import CsrfRefused, Forbidden, NotSignedIn
 
-STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, PullRefused: 409}
+STATUS = {
+    NotFound: 404,
+    InvalidInput: 422,
+    Conflict: 409,
+    PullRefused: 409,
+    NotSignedIn: 401,
+    LoginRefused: 401,
+    Forbidden: 403,
+    CsrfRefused: 403,
+    LoginThrottled: 429,
+}
+TITLES = {
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Not possible now",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many attempts",
+}
 
 RESPONSES = {
+    401: {"description": "No valid session or API token"},
+    403: {"description": "Your role does not allow this, or a cross-site request was refused"},
     404: {"description": "Unknown id", "model": None},
     409: {"description": "Refused: a pull the policy does not allow, or a conflicting state"},
     422: {"description": "Invalid input; the message names the field"},
 }
 
 
-def error_response(status: int, code: str, message: str, **extra) -> JSONResponse:
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path == "/openapi.json")
+
+
+def error_response(status: int, code: str, message: str, request: Request | None = None, **extra):
+    """JSON for the API; for a page, an error page (or the sign-in page when not signed in)."""
+    if request is not None and _is_page(request):
+        if code == "not_signed_in":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        from pullplan.web.ui.render import render
+
+        context = {"status": status, "title": TITLES.get(status, "Something is wrong"), "message": message}
+        return render(request, "error.html", context, status_code=status)
     body = {"code": code, "message": message}
     body.update({k: x for k, x in extra.items() if x is not None})
     return JSONResponse({"error": body}, status_code=status)
@@ -37,7 +76,7 @@ def _field_of(loc: tuple) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError):
+    async def _service_error(request: Request, exc: ServiceError):
         status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
         reasons = None
         if isinstance(exc, PullRefused):
@@ -46,11 +85,11 @@ def install(app: FastAPI) -> None:
                 for f in exc.decision.findings
             ]
         return error_response(
-            status, exc.code, exc.message, field=getattr(exc, "field", None), reasons=reasons
+            status, exc.code, exc.message, request, field=getattr(exc, "field", None), reasons=reasons
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError):
+    async def _validation_error(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
         field = _field_of(tuple(first.get("loc", ())))
@@ -59,9 +98,11 @@ def install(app: FastAPI) -> None:
         message = f"{field}: {first.get('msg', 'invalid')}"
         if len(errors) > 1:
             message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        return error_response(422, "invalid_input", message, field=field)
+        return error_response(422, "invalid_input", message, request, field=field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException):
+    async def _http_error(request: Request, exc: StarletteHTTPException):
         codes = {404: "not_found", 405: "method_not_allowed"}
-        return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+        return error_response(
+            exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), request
+        )

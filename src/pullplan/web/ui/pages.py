@@ -1,38 +1,43 @@
-"""The pages: the list of boards and a board, read-only."""
+"""The pages: the boards of your workspaces, and a board (read-only)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
-from pullplan.domain.board import CLASS_LABELS, ClassOfService
 from pullplan.domain.items import age_days
+from pullplan.domain.permissions import Role
 from pullplan.services import boards as service
+from pullplan.services.accounts import Principal
 from pullplan.web.api.deps import DB, PathId
-
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(class_label=lambda c: CLASS_LABELS[ClassOfService(c)])
+from pullplan.web.auth import SignedIn, allow
+from pullplan.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DB):
+def home(request: Request, db: DB, principal: SignedIn):
     workspaces: dict = {}
     for board, workspace in service.all_boards(db):
-        workspaces.setdefault(workspace, []).append(board)
-    return templates.TemplateResponse(request, "home.html", {"workspaces": workspaces})
+        if principal.role_in(workspace.id) is not None:
+            workspaces.setdefault(workspace, []).append(board)
+    return render(request, "home.html", {"workspaces": workspaces})
 
 
 @router.get("/boards/{board_id}", response_class=HTMLResponse)
-def board_page(request: Request, board_id: PathId, db: DB):
+def board_page(
+    request: Request,
+    board_id: PathId,
+    db: DB,
+    _: Annotated[Principal, allow(Role.VIEWER, on="board")],
+):
     view = service.read_board(db, board_id)
     today = view.read_at.date()
     last_option, first_committed = view.board.commitment_point
-    return templates.TemplateResponse(
+    return render(
         request,
         "board.html",
         {
