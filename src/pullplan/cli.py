@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from pullplan.domain.items import WorkItem, age_days
 from pullplan.services import accounts
 from pullplan.services import boards as board_service
+from pullplan.services import flow as flow_service
 from pullplan.services import items as item_service
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import InvalidInput, ServiceError
@@ -35,11 +36,15 @@ app = typer.Typer(
 db_app = typer.Typer(rich_markup_mode=None, help="The database.", no_args_is_help=True)
 board_app = typer.Typer(rich_markup_mode=None, help="Boards.", no_args_is_help=True)
 item_app = typer.Typer(rich_markup_mode=None, help="Work items.", no_args_is_help=True)
+forecast_app = typer.Typer(
+    rich_markup_mode=None, help="Forecasts from the board's own throughput.", no_args_is_help=True
+)
 user_app = typer.Typer(rich_markup_mode=None, help="People and their access.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(board_app, name="board")
 app.add_typer(item_app, name="item")
 app.add_typer(user_app, name="user")
+app.add_typer(forecast_app, name="forecast")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -284,6 +289,178 @@ def pull_next(
         typer.echo(f"{c.rank:>3}. {_item_line(c.item, today)}\n     {c.why}{note}")
     for c in refused:
         typer.echo(f"  not now: #{c.item.id} {c.item.title}: {' '.join(c.decision.reasons)}")
+
+
+# --- flow metrics and forecasts ----------------------------------------------------------------
+
+TypeFilter = Annotated[str | None, typer.Option("--type", help="Only this work type.")]
+ClassFilter = Annotated[str | None, typer.Option("--class", help="Only this class of service.")]
+LaneFilter = Annotated[str | None, typer.Option("--lane", help="Only this lane.")]
+WindowOption = Annotated[int, typer.Option("--window", help="Days of throughput history to sample.")]
+MethodOption = Annotated[str, typer.Option(help="exact (default) or monte_carlo.")]
+
+
+@app.command()
+def metrics(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (default: 90 days ago).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (default: today).")] = None,
+    work_type: TypeFilter = None,
+    class_of_service: ClassFilter = None,
+    lane: LaneFilter = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Flow metrics of a board: WIP, throughput, cycle time, flow efficiency, Little's law."""
+    db = _database()
+    board_log, m = flow_service.board_metrics(
+        db,
+        board_id=_board_id(db, board),
+        start=_date("--start", start) if start else None,
+        end=_date("--end", end) if end else None,
+        filters=flow_service.filters(work_type, class_of_service, lane),
+    )
+    ct, ll = m.cycle_times, m.littles_law
+    summary = {
+        "board": board_log.board_name,
+        "start": str(ll.start),
+        "end": str(ll.end),
+        "average_wip": round(m.wip.average, 2),
+        "throughput": m.throughput.total,
+        "throughput_per_day": round(m.throughput.average, 3),
+        "cycle_time_percentiles": {f"p{p}": v for p, v in ct.percentiles.items()},
+        "average_cycle_time": None if ct.average is None else round(ct.average, 2),
+        "flow_efficiency": None if m.flow_efficiency.overall is None else round(m.flow_efficiency.overall, 3),
+        "wip_limit_breaches": len(m.breaches.breaches),
+        "littles_law": {
+            "implied_cycle_time": None if ll.implied_cycle_time is None else round(ll.implied_cycle_time, 2),
+            "assumptions": [
+                {"statement": a.statement, "holds": a.holds, "detail": a.detail} for a in ll.assumptions
+            ],
+        },
+        "percentile_method": "nearest rank",
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    pct = ", ".join(f"{p}%: {v if v is not None else '-'}d" for p, v in ct.percentiles.items())
+    typer.echo(f"{board_log.board_name}, {summary['start']} to {summary['end']}")
+    typer.echo(f"  average WIP             {summary['average_wip']}")
+    typer.echo(
+        f"  throughput              {summary['throughput']} items ({summary['throughput_per_day']} a day)"
+    )
+    typer.echo(f"  cycle time (nearest rank) {pct}; average {summary['average_cycle_time']}d")
+    typer.echo(f"  flow efficiency         {summary['flow_efficiency']}")
+    typer.echo(f"  WIP-limit breaches      {summary['wip_limit_breaches']}")
+    typer.echo(
+        f"  Little's law (a check)  WIP / throughput = {summary['littles_law']['implied_cycle_time']}d"
+        f" vs measured {summary['average_cycle_time']}d"
+    )
+    for a in ll.assumptions:
+        typer.echo(f"    [{'ok' if a.holds else 'no'}] {a.statement} {a.detail}")
+
+
+def _forecast_rows(forecast) -> list[dict]:
+    return [
+        {
+            "percent": p.percent,
+            "value": p.value,
+            "date": p.date.isoformat() if p.date else None,
+            "reading": p.reading,
+        }
+        for p in forecast.percentiles
+    ]
+
+
+@forecast_app.command("how-many")
+def forecast_how_many(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    days: Annotated[int | None, typer.Option(help="Days from today, today included.")] = None,
+    by: Annotated[str | None, typer.Option(help="Or: a date, YYYY-MM-DD.")] = None,
+    window: WindowOption = flow_service.DEFAULT_WINDOW_DAYS,
+    method: MethodOption = "exact",
+    seed: Annotated[int | None, typer.Option(help="Seed (Monte Carlo).")] = None,
+    work_type: TypeFilter = None,
+    class_of_service: ClassFilter = None,
+    lane: LaneFilter = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """How many items will be done by a date. Read: "P% chance of AT LEAST K items"."""
+    db = _database()
+    f = flow_service.forecast_how_many(
+        db,
+        board_id=_board_id(db, board),
+        days=days,
+        by=_date("--by", by) if by else None,
+        window_days=window,
+        method=method,
+        seed=seed,
+        filters=flow_service.filters(work_type, class_of_service, lane),
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "days": f.days,
+                    "start": f.start.isoformat(),
+                    "method": f.method,
+                    "reading": "P% chance of at least K items",
+                    "percentiles": _forecast_rows(f),
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"How many items in {f.days} days (from {f.start}, {f.method}, {window} days of history):")
+    for p in f.percentiles:
+        typer.echo(f"  {p.reading}")
+
+
+@forecast_app.command("when")
+def forecast_when(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    items: Annotated[int, typer.Option(help="How many more items.", min=1)],
+    target: Annotated[str | None, typer.Option(help="A date to get the chance of, YYYY-MM-DD.")] = None,
+    window: WindowOption = flow_service.DEFAULT_WINDOW_DAYS,
+    method: MethodOption = "exact",
+    seed: Annotated[int | None, typer.Option(help="Seed (Monte Carlo).")] = None,
+    work_type: TypeFilter = None,
+    class_of_service: ClassFilter = None,
+    lane: LaneFilter = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """When will N items be done. Read: "P% chance of done BY the date"."""
+    db = _database()
+    f = flow_service.forecast_when(
+        db,
+        board_id=_board_id(db, board),
+        items=items,
+        target=_date("--target", target) if target else None,
+        window_days=window,
+        method=method,
+        seed=seed,
+        filters=flow_service.filters(work_type, class_of_service, lane),
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "items": f.items,
+                    "start": f.start.isoformat(),
+                    "method": f.method,
+                    "reading": "P% chance of done by the date",
+                    "percentiles": _forecast_rows(f),
+                    "target": target,
+                    "target_probability": f.target_probability,
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"When will {f.items} items be done (from {f.start}, {f.method}, {window} days of history):")
+    for p in f.percentiles:
+        typer.echo(f"  {p.reading}")
+    if f.target_probability is not None:
+        typer.echo(f"  chance of done by {target}: {f.target_probability:.0%}")
 
 
 # --- users ------------------------------------------------------------------------------------
