@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from pullplan.domain.items import WorkItem, age_days
@@ -66,14 +67,17 @@ def _database() -> Database:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.", min=1, max=65535)] = None,
-    demo: Annotated[bool, typer.Option(help="Create the demo workspace if the database is empty.")] = True,
+    demo: Annotated[
+        bool | None,
+        typer.Option(help="Create the demo workspace if the database is empty (default: PULLPLAN_DEMO)."),
+    ] = None,
 ) -> None:
     """Serve the web app and the API (upgrades the schema first)."""
     import uvicorn
 
     from pullplan.web.app import create_app
 
-    settings = Settings(demo=demo)
+    settings = Settings() if demo is None else Settings(demo=demo)
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"pullplan on http://{host}:{port}  (database: {_safe_url(settings)})", err=True)
@@ -686,4 +690,9 @@ def main() -> None:
         app()
     except (ServiceError, CliError) as e:
         typer.echo(f"error: {getattr(e, 'message', None) or e}", err=True)
+        sys.exit(2)
+    except ValidationError as e:  # a PULLPLAN_* setting that does not parse
+        for problem in e.errors():
+            name = "PULLPLAN_" + "_".join(str(p) for p in problem["loc"]).upper()
+            typer.echo(f"error: {name}: {problem['msg']}", err=True)
         sys.exit(2)
