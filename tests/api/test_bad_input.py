@@ -9,6 +9,7 @@ from dataclasses import KW_ONLY, dataclass
 import pytest
 
 API = "/api/v1"
+PASSWORD = "a long enough password"
 
 
 @pytest.fixture
@@ -109,47 +110,91 @@ WORKSPACES_AND_PEOPLE = [
         "a username with a space",
         "POST",
         "/users",
-        {"username": "a b", "display_name": "A"},
+        {"username": "a b", "display_name": "A", "password": PASSWORD},
         field="username",
     ),
-    Bad("a user without a display name", "POST", "/users", {"username": "erin"}, field="display_name"),
+    Bad(
+        "a user without a display name",
+        "POST",
+        "/users",
+        {"username": "erin", "password": PASSWORD},
+        field="display_name",
+    ),
+    Bad(
+        "a user without a password",
+        "POST",
+        "/users",
+        {"username": "erin", "display_name": "Erin"},
+        field="password",
+    ),
+    Bad(
+        "a password of 7 characters",
+        "POST",
+        "/users",
+        {"username": "erin", "display_name": "Erin", "password": "1234567"},
+        field="password",
+    ),
+    Bad(
+        "a password of 257 characters",
+        "POST",
+        "/users",
+        {"username": "erin", "display_name": "Erin", "password": "p" * 257},
+        field="password",
+    ),
     Bad(
         "a NUL in an email address",
         "POST",
         "/users",
-        {"username": "erin", "display_name": "Erin", "email": "erin\x00@example.com"},
+        {"username": "erin", "display_name": "Erin", "email": "erin\x00@example.com", "password": PASSWORD},
         field="email",
     ),
     Bad(
         "an email address of 255 characters",
         "POST",
         "/users",
-        {"username": "erin", "display_name": "Erin", "email": "e" * 243 + "@example.com"},
+        {
+            "username": "erin",
+            "display_name": "Erin",
+            "email": "e" * 243 + "@example.com",
+            "password": PASSWORD,
+        },
         field="email",
     ),
     Bad(
         "a taken username",
         "POST",
         "/users",
-        {"username": "alice", "display_name": "A"},
+        {"username": "alice", "display_name": "A", "password": PASSWORD},
         409,
         code="duplicate",
     ),
     Bad(
         "a member in the role of owner",
-        "POST",
-        "/workspaces/{workspace}/members",
-        lambda i: {"user_id": i["dave"], "role": "owner"},
+        "PUT",
+        "/workspaces/{workspace}/members/{dave}",
+        {"role": "owner"},
         field="role",
     ),
+    Bad("a member without a role", "PUT", "/workspaces/{workspace}/members/{dave}", {}, field="role"),
     Bad(
-        "a member with user id 0", "POST", "/workspaces/{workspace}/members", {"user_id": 0}, field="user_id"
+        "a member with user id 0",
+        "PUT",
+        "/workspaces/{workspace}/members/0",
+        {"role": "viewer"},
+        field="user_id",
     ),
     Bad(
         "a member who does not exist",
-        "POST",
-        "/workspaces/{workspace}/members",
-        {"user_id": 999_999},
+        "PUT",
+        "/workspaces/{workspace}/members/999999",
+        {"role": "viewer"},
+        status=404,
+    ),
+    Bad(
+        "a member of an unknown workspace",
+        "PUT",
+        "/workspaces/999999/members/{dave}",
+        {"role": "viewer"},
         status=404,
     ),
     Bad(

@@ -1,6 +1,8 @@
-"""No route answers 500, whatever it is sent (SQLite and PostgreSQL).
+"""No route answers 500, whatever it is sent (SQLite and PostgreSQL), signed in or by token.
 
-Every API route under /api/v1 is found from the app itself and probed with unknown ids;
+Every API route under /api/v1 is found from the app itself and probed, as the instance
+administrator signed in (session cookie and CSRF token) and again with a manager's API
+token of the route's workspace, with unknown ids;
 ids that are 0, negative, huge or not numbers; bad query parameters; bodies that are
 missing, not JSON, JSON of the wrong type, or a valid request with one field replaced by a
 wrong type, an overlong string, control or odd unicode characters; and an extra field. Each
@@ -8,21 +10,21 @@ answer must be below 500, an error must have the documented shape, and an error 
 must not commit a write.
 
 A new route fails `test_every_route_has_an_example` until it has a valid request in
-EXAMPLES; from then on it is probed like the others.
+EXAMPLES (and its query parameters values in QUERY); from then on it is probed like the
+others.
 """
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import json
 import math
 import typing
 from collections.abc import Callable, Iterator
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -40,6 +42,8 @@ except ImportError:  # FastAPI < 0.137.2 keeps app.routes flat
 
 API = "/api/v1"
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
+METHODS = ("PUT", "DELETE", "PATCH", "POST")  # one the path does not have must answer 405
+PASSWORD = "correct horse battery staple"  # conftest.PASSWORD, the administrator's
 
 
 @pytest.fixture
@@ -47,40 +51,13 @@ def api_url(database_url: str) -> str:
     return database_url
 
 
-class InProcessClient:
-    """The app called in-process through httpx's ASGI transport on one event loop.
-
-    It answers like TestClient, but without TestClient's portal thread each request costs
-    about a third as much, and the sweep sends some 2,000 of them per database. An
-    exception the app raises reaches the caller, as with TestClient."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self._loop = asyncio.new_event_loop()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-
-    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
-        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
-
-    def get(self, url: str, **kwargs) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def patch(self, url: str, **kwargs) -> httpx.Response:
-        return self.request("PATCH", url, **kwargs)
-
-    def close(self) -> None:
-        self._loop.run_until_complete(self._client.aclose())
-        self._loop.close()
-
-
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[InProcessClient]:
-    in_process = InProcessClient(app)
-    yield in_process
-    in_process.close()
+def client(in_process, admin_id, sign_in):
+    """The instance administrator, signed in, on an in-process client: the sweep sends some
+    2,000 requests per database and way of signing in (see conftest.InProcessClient)."""
+    admin = in_process()
+    sign_in(admin, "admin")
+    return admin
 
 
 # --- the routes, as the app has them ----------------------------------------------------------
@@ -156,27 +133,39 @@ ITEM_STATE = {
 }
 
 
+# The routes that read the board's past: their world has items finished on earlier days.
+READS_HISTORY = {
+    "GET /api/v1/boards/{board_id}/metrics",
+    "GET /api/v1/boards/{board_id}/forecast/how-many",
+    "GET /api/v1/boards/{board_id}/forecast/when",
+}
+
+
 @dataclass
 class World:
-    """One route's own board, with the item and the allocation its ids point at.
+    """One route's own board, with the item, the allocation and the token its ids point at.
 
-    After a write that succeeds the route gets a fresh item and allocation, so that every
-    probe meets the same state (an item not yet moved, blocked or archived)."""
+    After a write that succeeds the route gets a fresh item, allocation and token, so that
+    every probe meets the same state (an item not yet moved, blocked or archived)."""
 
     client: object
     team: object  # conftest.Team
     route: Route
     item_id: int = 0
     allocation_id: int = 0
+    token_id: int = 0
     serial: int = 0
 
     @classmethod
-    def build(cls, client, new_team, route: Route) -> World:
+    def build(cls, client, new_team, history, route: Route) -> World:
         team = new_team(f"Probes of {route.key}")
         team.set_stage("Doing", wip_limit=None)  # so that every valid move is allowed
+        if route.key in READS_HISTORY:
+            history(team)
         world = cls(client=client, team=team, route=route)
         world.item_id = world.new_item()
         world.allocation_id = world.new_allocation()
+        world.token_id = world.new_token()
         return world
 
     def unique(self) -> int:
@@ -203,11 +192,29 @@ class World:
         assert response.status_code == 201, response.text
         return response.json()["allocations"][-1]["id"]
 
+    def new_token(self, role: str = "member") -> int:
+        response = self.client.post(
+            f"{API}/workspaces/{self.team.workspace_id}/tokens",
+            json={"name": f"Spreadsheet sync {self.unique()}", "role": role},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def bearer(self) -> str:
+        """A new manager's token of this workspace, made by the administrator."""
+        response = self.client.post(
+            f"{API}/workspaces/{self.team.workspace_id}/tokens", json={"name": "Probes", "role": "manager"}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["token"]
+
     def renew(self) -> None:
         if "item_id" in self.route.path_params:
             self.item_id = self.new_item()
         if "allocation_id" in self.route.path_params:
             self.allocation_id = self.new_allocation()
+        if "token_id" in self.route.path_params:
+            self.token_id = self.new_token()
 
     def ids(self) -> dict[str, int]:
         t = self.team
@@ -218,22 +225,47 @@ class World:
             "lane_id": t.lanes["Standard"],
             "allocation_id": self.allocation_id,
             "item_id": self.item_id,
+            "user_id": t.users["dave"],
+            "token_id": self.token_id,
         }
         return {name: every[name] for name in self.route.path_params}
 
     def query(self) -> dict[str, object]:
-        every = {
-            "stage_id": self.team.stages["Doing"],
-            "finished_page": 10,
-            "limit": 10,
-            "offset": 0,
-            "after_id": 0,
-        }
-        return {name: every[name] for name, _ in self.route.query_params}
+        values = {name: QUERY[name](self) for name, _ in self.route.query_params}
+        return {name: value for name, value in values.items() if value is not None}
 
     def body(self):
         example = EXAMPLES[self.route.key](self)
         return ABSENT if example is None else example
+
+
+def _days(n: int) -> str:
+    return (dt.date.today() + dt.timedelta(days=n)).isoformat()
+
+
+# A valid value for every query parameter, by name (None: leave it out of the valid request;
+# it is still probed with bad values).
+QUERY: dict[str, Callable[[World], object]] = {
+    "stage_id": lambda w: w.team.stages["Doing"],
+    "finished_page": lambda w: 10,
+    "limit": lambda w: 10,
+    "offset": lambda w: 0,
+    "after_id": lambda w: 0,
+    "before_id": lambda w: 2_147_483_647,
+    "start": lambda w: None,  # 90 days before the end; with both, a wrong end names the start
+    "end": lambda w: _days(0),
+    "work_type": lambda w: "Campaign",
+    "class_of_service": lambda w: "standard",
+    "lane": lambda w: "Standard",
+    "days": lambda w: 14 if w.route.path.endswith("/how-many") else None,
+    "by": lambda w: None,  # either days or by
+    "window_days": lambda w: 30,
+    "method": lambda w: "monte_carlo",
+    "trials": lambda w: 1000,
+    "seed": lambda w: 7,
+    "items": lambda w: 3,
+    "target": lambda w: _days(30),
+}
 
 
 def _stage_spec(**overrides) -> dict:
@@ -257,16 +289,23 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "POST /api/v1/workspaces": lambda w: {"name": f"Field Sales {w.unique()}", "time_zone": "Europe/Berlin"},
     "GET /api/v1/workspaces/{workspace_id}": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/members": lambda w: None,
-    "POST /api/v1/workspaces/{workspace_id}/members": lambda w: {
-        "user_id": w.team.users["dave"],
-        "role": "viewer",
-    },
+    "PUT /api/v1/workspaces/{workspace_id}/members/{user_id}": lambda w: {"role": "viewer"},
+    "GET /api/v1/me": lambda w: None,
     "GET /api/v1/users": lambda w: None,
     "POST /api/v1/users": lambda w: {
         "username": f"erin{w.unique()}",
         "display_name": "Erin Evans",
         "email": "erin@example.com",
+        "password": "a long enough password",
+        "is_admin": False,
     },
+    "GET /api/v1/workspaces/{workspace_id}/tokens": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/tokens": lambda w: {
+        "name": f"Nightly report {w.unique()}",
+        "role": "viewer",
+    },
+    "DELETE /api/v1/tokens/{token_id}": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/audit": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/work-types": lambda w: None,
     "POST /api/v1/workspaces/{workspace_id}/work-types": lambda w: {"name": f"Event {w.unique()}"},
     "GET /api/v1/workspaces/{workspace_id}/boards": lambda w: None,
@@ -360,8 +399,19 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "POST /api/v1/items/{item_id}/discard": lambda w: {"reason": "The budget was cut."},
     "POST /api/v1/items/{item_id}/archive": lambda w: None,
     "GET /api/v1/items/{item_id}/transitions": lambda w: None,
+    "GET /api/v1/boards/{board_id}/metrics": lambda w: None,
+    "GET /api/v1/boards/{board_id}/forecast/how-many": lambda w: None,
+    "GET /api/v1/boards/{board_id}/forecast/when": lambda w: None,
 }
-PAGES = {"GET /", "GET /boards/{board_id}"}
+PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
+# What a token may not do, however high its role: an administrator's work, and making tokens
+# (a leaked token must not outlive its revocation by minting another).
+SESSION_ONLY = {
+    "GET /api/v1/users",
+    "POST /api/v1/users",
+    "POST /api/v1/workspaces",
+    "POST /api/v1/workspaces/{workspace_id}/tokens",
+}
 
 
 # --- what each route is sent ------------------------------------------------------------------
@@ -443,7 +493,8 @@ class Probe:
     field: str | None = None  # the field a 422 must name, when that is known
 
 
-def probes(route: Route, world: World) -> Iterator[Probe]:
+def probes(route: Route, world: World, taken: set[str]) -> Iterator[Probe]:
+    """The probes of a route; `taken`: the methods its path answers."""
     example = world.body()
 
     def without(name: str) -> dict:
@@ -462,7 +513,8 @@ def probes(route: Route, world: World) -> Iterator[Probe]:
             yield Probe(f"no {name}", query=without(name), status=422, field=name)
         for value in BAD_QUERY:
             yield Probe(f"{name}={str(value)[:20]!r}", query={**without(name), name: value}, field=name)
-    yield Probe("PUT", method="PUT", status=405)
+    other = next(m for m in METHODS if m not in taken)
+    yield Probe(other, method=other, status=405)
 
     if route.body is None:
         yield Probe("an unexpected body", body=lambda w: {"unexpected": 1})
@@ -544,11 +596,15 @@ def judge(probe: Probe, response, error_of) -> str | None:
 
 def test_every_route_has_an_example():
     app = create_app(Settings(demo=False))
-    keys = {route.key for route in api_routes(app)}
+    routes = api_routes(app)
+    keys = {route.key for route in routes}
 
     assert len(keys) >= len(EXAMPLES) // 2, "the API routes were not found: has FastAPI changed?"
     assert sorted(keys - set(EXAMPLES)) == [], "new routes: give each a valid request in EXAMPLES"
     assert sorted(set(EXAMPLES) - keys) == [], "EXAMPLES names routes the app no longer has"
+    names = {name for route in routes for name, _ in route.query_params}
+    assert sorted(names - set(QUERY)) == [], "new query parameters: give each a valid value in QUERY"
+    assert sorted(SESSION_ONLY - keys) == [], "SESSION_ONLY names routes the app no longer has"
     assert page_routes(app) == PAGES, "a new page: probe it in test_pages_never_answer_500"
 
 
@@ -557,9 +613,11 @@ class WriteWatch:
 
     An error answer must commit none. Watching commits costs nothing per request, where
     comparing every table after each of some 1,500 writes would double the sweep's time;
-    test_bad_input.py compares the tables themselves."""
+    test_bad_input.py compares the tables themselves. Noting when a session or a token was
+    last used is no change the request made (conftest.TOUCHED)."""
 
     WRITES = ("INSERT", "UPDATE", "DELETE")
+    TOUCHES = ("UPDATE browser_sessions SET last_seen_at", "UPDATE api_tokens SET last_used_at")
 
     def __init__(self, db: Database) -> None:
         self.committed = 0
@@ -570,7 +628,8 @@ class WriteWatch:
             event.listen(engine, "rollback", self._rollback)
 
     def _executed(self, conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip()[:6].upper() in self.WRITES:
+        statement = statement.lstrip()
+        if statement[:6].upper() in self.WRITES and not statement.startswith(self.TOUCHES):
             conn.info["wrote"] = True
 
     def _commit(self, conn) -> None:
@@ -594,16 +653,33 @@ def writes(api_db: Database) -> Iterator[WriteWatch]:
     watch.close()
 
 
-def test_no_route_answers_500(client, new_team, writes, api_error):
+def as_token(route: Route, probe: Probe) -> Probe:
+    """What a probe must get from a manager's token: the same, but on a route only a signed-in
+    person may call, 403 once the path's ids are found and the body is JSON (both are checked
+    first)."""
+    if route.key not in SESSION_ONLY or probe.path or probe.method or probe.raw is not None:
+        return probe  # a body that is not JSON is refused before anything else
+    return replace(probe, status=403, valid=False, field=None)
+
+
+def sweep(caller, client, new_team, history, writes, api_error, *, by_token: bool) -> None:
+    """Send every probe of every route through `caller` (the administrator's session, or a
+    manager's token of each route's workspace) and fail naming each wrong answer."""
     failures: list[str] = []
     sent = 0
-    for route in api_routes(client.app):
-        world = World.build(client, new_team, route)  # each route has a workspace of its own
-        for probe in probes(route, world):
+    routes = api_routes(client.app)
+    for route in routes:
+        world = World.build(client, new_team, history, route)  # each route has a workspace of its own
+        if by_token:
+            caller.headers["authorization"] = f"Bearer {world.bearer()}"
+        taken = {r.method for r in routes if r.path == route.path}
+        for probe in probes(route, world, taken):
+            if by_token:
+                probe = as_token(route, probe)
             sent += 1
             committed = writes.committed
             try:
-                response = send(client, route, probe, world)
+                response = send(caller, route, probe, world)
                 status, problem = response.status_code, judge(probe, response, api_error)
             except Exception as e:  # noqa: BLE001 - the app raised: a client would get a 500
                 status, problem = 500, f"raised {e!r}"
@@ -617,32 +693,91 @@ def test_no_route_answers_500(client, new_team, writes, api_error):
     assert not failures, f"{len(failures)} of {sent} probes failed:\n" + "\n".join(failures[:60])
 
 
-def test_pages_never_answer_500(client, team, api_error):
+def test_no_route_answers_500(client, new_team, history, writes, api_error):
+    sweep(client, client, new_team, history, writes, api_error, by_token=False)
+
+
+# Authentication is the same on both databases: once is enough for the token's sweep.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_route_answers_500_to_a_token(client, in_process, new_team, history, writes, api_error):
+    sweep(in_process(), client, new_team, history, writes, api_error, by_token=True)
+
+
+def page_error(response, status: int, *words: str) -> None:
+    """A page's error is a page: the status, HTML, and a message with these words."""
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html"), response.headers
+    assert "<h1>" in response.text and all(w in response.text for w in words), response.text[:500]
+
+
+def test_pages_never_answer_500(client, in_process, team):
     team.create_item("<script>alert('hi')</script> & \u202eevil", stage="Doing")
     team.create_item("😀" * 200, stage="Ideas")
 
     home = client.get("/")
     board = client.get(f"/boards/{team.board_id}")
+    docs = client.get("/docs")
 
-    for response in (home, board):
+    for response in (home, board, docs):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/html")
     assert "<script>alert" not in board.text
     assert "&lt;script&gt;" in board.text
     for value in UNKNOWN_IDS:
-        response = client.get(f"/boards/{value}")
-        assert response.status_code == 404, value
-        api_error(response)
+        page_error(client.get(f"/boards/{value}"), 404, f"Board {value} does not exist.")
     for value in BAD_IDS:
-        response = client.get(f"/boards/{quote(str(value), safe='')}")
-        assert response.status_code == 422, value
-        assert api_error(response)["field"] == "board_id"
+        page_error(client.get(f"/boards/{quote(str(value), safe='')}"), 422, "board_id")
     for value in ODD_IDS:
         response = client.get(f"/boards/{quote(value, safe='')}")
         assert response.status_code < 500, value
         if response.status_code >= 400:
-            api_error(response)
+            page_error(response, response.status_code)
     for path in ("/static/../../etc/passwd", "/static/nope.css", "/nope"):
-        response = client.get(path)
-        assert response.status_code == 404, path
-        api_error(response)
+        page_error(client.get(path), 404)
+    page_error(client.post("/logout", headers={"x-csrf-token": "stale"}), 403, "CSRF")
+
+
+@pytest.mark.parametrize(
+    "form, status",
+    [
+        pytest.param({}, 422, id="nothing"),
+        pytest.param({"username": "admin"}, 422, id="no password"),
+        pytest.param({"username": "admin", "password": "wrong password"}, 401, id="a wrong password"),
+        pytest.param({"username": "nobody", "password": "a long enough password"}, 401, id="nobody"),
+        pytest.param({"username": "x" * 65, "password": "a long enough password"}, 422, id="a long username"),
+        pytest.param({"username": "admin", "password": "p" * 257}, 422, id="a long password"),
+        pytest.param({"username": "ad\x00min", "password": "a long enough password"}, 401, id="NUL username"),
+        pytest.param({"username": "admin", "password": "pass\x00word"}, 401, id="NUL password"),
+        pytest.param(b"username=%ED%A0%80&password=%FF%FE%00%00xxxxxxxx", 401, id="not UTF-8"),
+        pytest.param(b"username=admin&password=" + b"%25" * 300, 422, id="a long encoded password"),
+        pytest.param({"username": "admin", "password": "wrong", "next": "x" * 2001}, 422, id="a long next"),
+        pytest.param({"username": ["admin", "bob"], "password": "wrong password"}, 401, id="two usernames"),
+    ],
+)
+def test_the_sign_in_form_never_answers_500(form, status, in_process, admin_id):
+    anonymous = in_process()
+
+    if isinstance(form, bytes):
+        response = anonymous.post(
+            "/login", content=form, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+    else:
+        response = anonymous.post("/login", data=form)
+
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    assert "pullplan_session" not in response.headers.get("set-cookie", "")
+
+
+def test_the_sign_in_page_never_sends_anyone_off_site(in_process, admin_id):
+    anonymous = in_process()
+    for next_page in ("//evil.example", "https://evil.example/", "/\\evil.example", "\x00", "x" * 10_001):
+        page = anonymous.get("/login", params={"next": next_page})
+        assert page.status_code == 200
+        assert "evil.example" not in page.text
+
+        response = anonymous.post(
+            "/login",
+            data={"username": "admin", "password": PASSWORD, "next": next_page[:2000]},
+        )
+        assert (response.status_code, response.headers["location"]) == (303, "/"), next_page

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 API = "/api/v1"
+PASSWORD = "a long enough password"
 
 
 def test_a_new_workspace_is_listed_and_read_back(client):
@@ -42,63 +45,86 @@ def test_an_unknown_workspace_is_404_on_every_workspace_route(client, api_error)
 
 def test_users_are_listed_by_username(client):
     for username in ("bob", "alice"):
-        response = client.post(f"{API}/users", json={"username": username, "display_name": username.title()})
+        response = client.post(
+            f"{API}/users",
+            json={"username": username, "display_name": username.title(), "password": PASSWORD},
+        )
         assert response.status_code == 201
         assert set(response.json()) == {"id", "username", "display_name"}  # no email is shown
 
-    assert [u["username"] for u in client.get(f"{API}/users").json()] == ["alice", "bob"]
+    assert [u["username"] for u in client.get(f"{API}/users").json()] == ["admin", "alice", "bob"]
+
+
+def test_a_new_user_signs_in_with_their_password(client, app, sign_in):
+    client.post(f"{API}/users", json={"username": "erin", "display_name": "Erin", "password": PASSWORD})
+
+    with TestClient(app) as erin:
+        sign_in(erin, "erin", PASSWORD)
+        me = erin.get(f"{API}/me").json()
+
+    assert (me["user"]["username"], me["is_admin"], me["via"], me["workspaces"]) == (
+        "erin",
+        False,
+        "session",
+        [],
+    )
 
 
 def test_a_taken_username_is_refused(client, api_error):
-    client.post(f"{API}/users", json={"username": "alice", "display_name": "Alice"})
+    client.post(f"{API}/users", json={"username": "alice", "display_name": "Alice", "password": PASSWORD})
 
-    response = client.post(f"{API}/users", json={"username": "alice", "display_name": "Another Alice"})
+    response = client.post(
+        f"{API}/users", json={"username": "alice", "display_name": "Another Alice", "password": PASSWORD}
+    )
 
     assert response.status_code == 409
     assert api_error(response)["code"] == "duplicate"
 
 
 def test_a_username_with_spaces_is_refused_naming_the_field(client, api_error):
-    response = client.post(f"{API}/users", json={"username": "alice adams", "display_name": "Alice"})
+    response = client.post(
+        f"{API}/users", json={"username": "alice adams", "display_name": "Alice", "password": PASSWORD}
+    )
 
     assert response.status_code == 422
     assert api_error(response)["field"] == "username"
-    assert client.get(f"{API}/users").json() == []
+    assert [u["username"] for u in client.get(f"{API}/users").json()] == ["admin"]
 
 
 def test_members_are_listed_with_their_roles_and_dave_is_not_one(team):
     members = team.client.get(f"{API}/workspaces/{team.workspace_id}/members").json()
 
     assert [(m["user"]["username"], m["role"]) for m in members] == [
+        ("admin", "manager"),  # who created the workspace
         ("alice", "manager"),
         ("bob", "member"),
         ("carol", "viewer"),
     ]
 
 
-def test_adding_a_member_again_changes_their_role(team):
-    response = team.client.post(
-        f"{API}/workspaces/{team.workspace_id}/members",
-        json={"user_id": team.users["carol"], "role": "member"},
+def test_putting_a_member_again_changes_their_role(team):
+    response = team.client.put(
+        f"{API}/workspaces/{team.workspace_id}/members/{team.users['carol']}", json={"role": "member"}
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 200
     roles = {m["user"]["username"]: m["role"] for m in response.json()}
-    assert roles == {"alice": "manager", "bob": "member", "carol": "member"}
+    assert roles == {"admin": "manager", "alice": "manager", "bob": "member", "carol": "member"}
 
 
-def test_a_member_defaults_to_the_member_role(team):
-    response = team.client.post(
-        f"{API}/workspaces/{team.workspace_id}/members", json={"user_id": team.users["dave"]}
-    )
+def test_a_member_needs_a_role(team, snapshot, api_error):
+    before = snapshot()
 
-    assert {m["user"]["username"]: m["role"] for m in response.json()}["dave"] == "member"
+    response = team.client.put(f"{API}/workspaces/{team.workspace_id}/members/{team.users['dave']}", json={})
+
+    assert response.status_code == 422
+    assert api_error(response)["field"] == "role"
+    assert snapshot() == before
 
 
 def test_an_unknown_role_is_refused_naming_the_field(team, api_error):
-    response = team.client.post(
-        f"{API}/workspaces/{team.workspace_id}/members",
-        json={"user_id": team.users["dave"], "role": "owner"},
+    response = team.client.put(
+        f"{API}/workspaces/{team.workspace_id}/members/{team.users['dave']}", json={"role": "owner"}
     )
 
     assert response.status_code == 422
@@ -106,7 +132,7 @@ def test_an_unknown_role_is_refused_naming_the_field(team, api_error):
 
 
 def test_adding_an_unknown_user_is_404(team, api_error):
-    response = team.client.post(f"{API}/workspaces/{team.workspace_id}/members", json={"user_id": 4242})
+    response = team.client.put(f"{API}/workspaces/{team.workspace_id}/members/4242", json={"role": "member"})
 
     assert response.status_code == 404
     assert api_error(response)["message"] == "User 4242 does not exist."

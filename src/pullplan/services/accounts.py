@@ -4,6 +4,7 @@ and the audit log."""
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -248,6 +249,9 @@ def sign_in(
     now = now or utcnow()
     username = (username or "").strip()[:64]
     address = (address or "unknown")[:64]
+    if "\x00" in username:  # no username has one, and PostgreSQL refuses even to look it up
+        _hasher.hash("spend the same time as a real check")
+        raise LoginRefused("Wrong username or password.")
     with db.write() as session:
         since = now - THROTTLE_WINDOW
         failures = session.scalars(
@@ -261,7 +265,7 @@ def sign_in(
         ).all()
         if len(failures) >= THROTTLE_FAILURES:
             wait = failures[-THROTTLE_FAILURES] + THROTTLE_WINDOW - now
-            minutes = max(1, int(wait.total_seconds() // 60) + 1)
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
             raise LoginThrottled(
                 f"Too many failed sign-ins for this account from your address; try again in "
                 f"{minutes} minute{'s' if minutes != 1 else ''}."
@@ -277,11 +281,14 @@ def sign_in(
             ok = False
     else:
         _hasher.hash("spend the same time as a real check")
-    with db.write() as session:
-        if not ok:
+    if not ok:
+        # Committed before refusing: raised inside the unit of work, it would be rolled back,
+        # and the throttle would never count a failure.
+        with db.write() as session:
             session.add(LoginFailureRow(username=username, address=address, at=now))
             record(session, None, None, "login.failed", username, {"address": address}, now)
-            raise LoginRefused("Wrong username or password.")
+        raise LoginRefused("Wrong username or password.")
+    with db.write() as session:
         if replaces:
             session.execute(delete(BrowserSessionRow).where(BrowserSessionRow.token_hash == digest(replaces)))
         session.execute(

@@ -17,7 +17,7 @@ from pullplan.services.accounts import record
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict, InvalidInput, NotFound
 from pullplan.storage.database import Database
-from pullplan.storage.repositories import load_board, load_items, stage_counts
+from pullplan.storage.repositories import ItemCard, load_board, load_cards, load_items, stage_counts
 from pullplan.storage.tables import (
     BoardRow,
     CapacityAllocationRow,
@@ -138,7 +138,7 @@ def create_board(
             row.board_id = board.id
             session.add(row)
         session.flush()
-        _audit(session, actor_id, board.id, "board.created", name)
+        _audit(session, actor_id, board.id, "board.created", name, {})
         return load_board(session, board.id)
 
 
@@ -361,7 +361,7 @@ def delete_allocation(db: Database, *, allocation_id: int, actor_id: int | None 
 class StageView:
     stage: Stage
     count: int  # unarchived items in the stage
-    items: list[WorkItem]  # all of them for WIP stages; one page, newest first, for others
+    items: list[ItemCard]  # all of them for WIP stages; one page, newest first, for others
 
     @property
     def over_limit(self) -> bool:
@@ -389,28 +389,37 @@ def read_board(
     finished_offset: int = 0,
     now: datetime | None = None,
 ) -> BoardView:
-    """The board as a team sees it: archived items are never loaded; done and discarded
-    stages are paged (most recently finished first)."""
+    """The board as a team sees it, as cards (`ItemCard`: the full items are `get_item`'s):
+    every unarchived item of the option and committed stages, oldest in the stage first;
+    one page of each done and discarded stage, most recently finished first. Archived items
+    are never loaded. One read transaction, so counts and cards agree."""
     with db.read() as session:
         board = _board(session, board_id)
+        _check_page(finished_page, finished_offset)
         ws = session.execute(
             select(WorkspaceRow.id, WorkspaceRow.name)
             .join(BoardRow, BoardRow.workspace_id == WorkspaceRow.id)
             .where(BoardRow.id == board_id)
         ).one()
         counts = stage_counts(session, board_id)
+        by_stage: dict[int, list[ItemCard]] = {s.id: [] for s in board.stages}
         wip_ids = [s.id for s in board.stages if s.is_wip]
-        open_items = load_items(
-            session,
-            [ItemRow.board_id == board_id, ItemRow.stage_id.in_(wip_ids), ItemRow.archived_at.is_(None)],
-            order=(ItemRow.stage_entered_at, ItemRow.id),
-        )
-        by_stage: dict[int, list[WorkItem]] = {s.id: [] for s in board.stages}
-        for item in open_items:
-            by_stage[item.stage_id].append(item)
+        if wip_ids:
+            for card in load_cards(
+                session,
+                [ItemRow.board_id == board_id, ItemRow.stage_id.in_(wip_ids), ItemRow.archived_at.is_(None)],
+                order=(ItemRow.stage_entered_at, ItemRow.id),
+            ):
+                by_stage[card.stage_id].append(card)
         for stage in board.stages:
             if not stage.is_wip:
-                by_stage[stage.id] = _page(session, stage.id, finished_page, finished_offset)
+                by_stage[stage.id] = load_cards(
+                    session,
+                    _in_stage(stage.id),
+                    order=_FINISHED_ORDER,
+                    limit=finished_page,
+                    offset=finished_offset,
+                )
     return BoardView(
         board=board,
         workspace_id=ws.id,
@@ -433,16 +442,22 @@ def finished_items(
         return total, _page(session, stage_id, limit, offset)
 
 
-def _page(session: Session, stage_id: int, limit: int, offset: int) -> list[WorkItem]:
+_FINISHED_ORDER = (ItemRow.stage_entered_at.desc(), ItemRow.id.desc())  # most recently finished first
+
+
+def _in_stage(stage_id: int) -> list:
+    return [ItemRow.stage_id == stage_id, ItemRow.archived_at.is_(None)]
+
+
+def _check_page(limit: int, offset: int) -> None:
     if offset < 0 or limit < 1:
         raise InvalidInput("offset", "offset must be 0 or more and limit 1 or more.")
-    return load_items(
-        session,
-        [ItemRow.stage_id == stage_id, ItemRow.archived_at.is_(None)],
-        order=(ItemRow.stage_entered_at.desc(), ItemRow.id.desc()),
-        limit=limit,
-        offset=offset,
-    )
+
+
+def _page(session: Session, stage_id: int, limit: int, offset: int) -> list[WorkItem]:
+    """Full items (`WorkItem`), for GET /stages/{id}/items; the board view pages cards."""
+    _check_page(limit, offset)
+    return load_items(session, _in_stage(stage_id), order=_FINISHED_ORDER, limit=limit, offset=offset)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -141,6 +141,9 @@ def board_metrics(
     start = start or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     if start > end:
         raise InvalidInput("start", f"{start} is after the end {end}.")
+    if (end - start).days >= MAX_WINDOW_DAYS:  # a century of days would take seconds and 100 MB
+        days = (end - start).days + 1
+        raise InvalidInput("start", f"the window is {days} days; at most {MAX_WINDOW_DAYS}.")
     try:
         metrics = analytics.flow_metrics(board.log, start=start, end=end, items=board.items(filters))
     except ValueError as e:
@@ -185,7 +188,9 @@ def forecast_how_many(
     """How many items will be done from today through `by` (or in `days` days)."""
     board = read_log(db, board_id)
     history, today = _history(board, window_days, filters)
-    if (days is None) == (by is None):
+    if days is not None and by is not None:
+        raise InvalidInput("by", "give either a number of days or a date (by), not both.")
+    if days is None and by is None:
         raise InvalidInput("days", "give either a number of days or a date (by).")
     if by is not None:
         if by < today:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import DateTime, String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from pullplan.domain.board import (
@@ -174,6 +176,157 @@ def load_items(session: Session, where: Iterable, *, order=None, limit: int | No
 
 
 _CLASS = {c.value: c for c in ClassOfService}
+
+
+# --- cards: the items of a board as the board shows them ------------------------------------
+
+
+@dataclass(slots=True)
+class ItemCard:
+    """An item as a board shows it: the fields of a card, without the description, tags,
+    external reference, size, and the ids of its board, type and owner (the full item is
+    `load_item`'s). The attributes have the names and types of `WorkItem`'s, so code that
+    reads those fields of a WorkItem (`domain.items.age_days`, the CLI, the board page) reads
+    a card. Not frozen, because a frozen dataclass costs twice as much to build and a board
+    builds thousands; treat it as read-only."""
+
+    id: int
+    title: str
+    stage_id: int
+    lane_id: int | None
+    class_of_service: ClassOfService
+    work_type_name: str | None
+    owner_name: str | None
+    due_date: date | None
+    value: Decimal | None
+    blocked: bool
+    blocked_reason: str | None
+    ready: bool
+    parent_id: int | None
+    created_at: datetime
+    stage_entered_at: datetime
+    committed_at: datetime | None
+    done_at: datetime | None
+    archived_at: datetime | None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
+_TIMESTAMPS = (
+    ItemRow.created_at,
+    ItemRow.stage_entered_at,
+    ItemRow.committed_at,
+    ItemRow.done_at,
+    ItemRow.archived_at,
+)
+
+
+def _card_query(sqlite: bool):
+    # Timestamps skip UtcDateTime's per-value Python conversion: SQLite's are read as their
+    # stored text and parsed in one go by the row builder; PostgreSQL's come from the driver
+    # as aware datetimes (in UTC: see load_cards).
+    timestamps = [
+        type_coerce(c, String() if sqlite else DateTime(timezone=True)).label(c.key) for c in _TIMESTAMPS
+    ]
+    return (
+        select(
+            ItemRow.id,
+            ItemRow.title,
+            ItemRow.stage_id,
+            ItemRow.lane_id,
+            ItemRow.class_of_service,
+            WorkTypeRow.name,
+            UserRow.display_name,
+            ItemRow.due_date,
+            ItemRow.value,
+            BlockerRow.reason,
+            ItemRow.ready,
+            ItemRow.parent_id,
+            *timestamps,
+        )
+        .outerjoin(WorkTypeRow, WorkTypeRow.id == ItemRow.work_type_id)
+        .outerjoin(UserRow, UserRow.id == ItemRow.owner_id)
+        .outerjoin(BlockerRow, _open_blocker)
+    )
+
+
+def load_cards(
+    session: Session, where: Iterable, *, order: Sequence, limit: int | None = None, offset: int = 0
+) -> list[ItemCard]:
+    """The cards of the items `where` selects, in `order`. SQLAlchemy Core rows (no ORM
+    entities), one row builder per dialect: the board view reads thousands of these."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if not sqlite:
+        # This transaction's timestamps arrive in UTC, so the driver's values are already
+        # what UtcDateTime returns and the row builder converts none of them.
+        connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+    query = _card_query(sqlite).where(*where).order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    build = _sqlite_cards if sqlite else _cards
+    cards: list[ItemCard] = []
+    # A thousand rows at a time: fewer row objects alive at once for the garbage collector.
+    for rows in connection.execute(query).partitions(1000):
+        cards += build(rows)
+    return cards
+
+
+def _sqlite_cards(rows) -> list[ItemCard]:
+    # SQLite keeps UtcDateTime values as naive UTC text ("2026-05-01 09:30:00.000000").
+    parse, card, cls = datetime.fromisoformat, ItemCard, _CLASS
+    try:
+        return [
+            card(
+                i, title, stage, lane, cls[cos], work_type, owner, due, value,
+                reason is not None, reason, ready, parent,
+                parse(created + "+00:00"),
+                parse(entered + "+00:00"),
+                None if committed is None else parse(committed + "+00:00"),
+                None if done is None else parse(done + "+00:00"),
+                None if archived is None else parse(archived + "+00:00"),
+            )
+            for (
+                i, title, stage, lane, cos, work_type, owner, due, value, reason, ready, parent,
+                created, entered, committed, done, archived,
+            ) in rows
+        ]  # fmt: skip
+    except (TypeError, ValueError):  # not the text SQLAlchemy writes: parse each value alone
+        return [
+            card(*r[:4], cls[r[4]], *r[5:9], r[9] is not None, *r[9:12], *map(_utc, r[12:])) for r in rows
+        ]
+
+
+def _cards(rows) -> list[ItemCard]:
+    card, cls, utc, to_utc = ItemCard, _CLASS, UTC, _utc
+    return [
+        card(
+            i, title, stage, lane, cls[cos], work_type, owner, due, value,
+            reason is not None, reason, ready, parent,
+            created if created.tzinfo is utc else to_utc(created),
+            entered if entered.tzinfo is utc else to_utc(entered),
+            committed if committed is None or committed.tzinfo is utc else to_utc(committed),
+            done if done is None or done.tzinfo is utc else to_utc(done),
+            archived if archived is None or archived.tzinfo is utc else to_utc(archived),
+        )
+        for (
+            i, title, stage, lane, cos, work_type, owner, due, value, reason, ready, parent,
+            created, entered, committed, done, archived,
+        ) in rows
+    ]  # fmt: skip
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """What UtcDateTime returns for a value read without it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def load_wip(session: Session, board: Board) -> list[WipEntry]:

@@ -15,6 +15,8 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
@@ -34,6 +36,9 @@ from pullplan.storage.tables import (
 SESSION_COOKIE = "pullplan_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The ids a path names: as web.api.deps.PathId, checked here too because a dependency runs
+# before FastAPI validates the path parameters.
+_PATH_ID = TypeAdapter(Annotated[int, Field(ge=1, le=2_147_483_647)])
 
 
 class NotSignedIn(ServiceError):
@@ -151,9 +156,10 @@ def workspace_of(request: Request, on: str, object_id: int) -> int:
     return workspace_id
 
 
-def allow(role: Role, *, on: str):
+def allow(role: Role, *, on: str, signed_in_only: bool = False):
     """A dependency: the caller holds at least `role` in the workspace of the `{on}_id` path
-    parameter. It returns the Principal."""
+    parameter (and, with `signed_in_only`, calls from a browser session, not with an API
+    token). It returns the Principal."""
     param = f"{on}_id"
     if on not in _OWNER_QUERIES:
         raise ValueError(f"unknown permission scope {on!r}")
@@ -162,11 +168,12 @@ def allow(role: Role, *, on: str):
         principal = await signed_in(request)
         raw = request.path_params.get(param)
         try:
-            object_id = int(raw)
-        except (TypeError, ValueError):
-            raise NotFound(_NOUNS[on], raw) from None
-        if not 1 <= object_id <= 2_147_483_647:
-            raise NotFound(_NOUNS[on], raw)
+            object_id = _PATH_ID.validate_python(raw)
+        except ValidationError as e:
+            # 422 naming the parameter, as the route's own validation would answer.
+            raise RequestValidationError(
+                [{**error, "loc": ("path", param)} for error in e.errors(include_url=False)]
+            ) from None
         workspace_id = workspace_of(request, on, object_id)
         held = principal.role_in(workspace_id)
         if held is None:
@@ -175,6 +182,8 @@ def allow(role: Role, *, on: str):
             raise Forbidden(
                 f"You are a {held.value} here; only a {role.value} or above may {ROLE_WORDS[role]}."
             )
+        if signed_in_only and principal.via != "session":
+            raise Forbidden("An API token cannot do this; sign in.")
         request.state.workspace_id = workspace_id
         return principal
 

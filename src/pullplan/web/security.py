@@ -20,13 +20,9 @@ HEADERS = [
 DOCS_HEADERS = HEADERS[:3] + [(b"content-security-policy", _CSP.format(extra=" 'unsafe-inline'").encode())]
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class SecurityMiddleware:
-    """Refuse bodies over MAX_BODY_BYTES with 413 (by Content-Length, or while streaming), and
-    add the security headers to every response."""
+    """Refuse bodies over MAX_BODY_BYTES with 413 (by Content-Length, or while reading a body
+    sent without one), and add the security headers to every response."""
 
     def __init__(self, app, max_body: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -38,31 +34,39 @@ class SecurityMiddleware:
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             return await self._too_large(send)
+        # The body is read here, at most MAX_BODY_BYTES of it, before the app sees any: an
+        # error raised while the app reads would reach the client as FastAPI's 400 ("error
+        # parsing the body"), not as 413.
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def limited_receive():
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _TooLarge
+            if message["type"] != "http.request":
+                break  # the client went away: the app hears so
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_body:
+                return await self._too_large(send)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                break
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
             return message
 
         async def with_headers(message):
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 extra = DOCS_HEADERS if scope.get("path") == "/docs" else HEADERS
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, with_headers)
-        except _TooLarge:
-            if not started:
-                await self._too_large(send)
+        await self.app(scope, replay, with_headers)
 
     async def _too_large(self, send) -> None:
         body = json.dumps(

@@ -20,6 +20,8 @@ router = APIRouter(tags=["accounts"], responses=RESPONSES)
 Manager = Annotated[accounts.Principal, allow(Role.MANAGER, on="workspace")]
 Viewer = Annotated[accounts.Principal, allow(Role.VIEWER, on="workspace")]
 TokenViewer = Annotated[accounts.Principal, allow(Role.VIEWER, on="token")]
+# A token cannot make tokens: a leaked one would otherwise outlive its revocation.
+SignedInViewer = Annotated[accounts.Principal, allow(Role.VIEWER, on="workspace", signed_in_only=True)]
 
 
 class WorkspaceRole(BaseModel):
@@ -132,8 +134,9 @@ def list_tokens(workspace_id: PathId, db: DB, principal: Viewer):
 
 
 @router.post("/workspaces/{workspace_id}/tokens", response_model=TokenCreated, status_code=201)
-def create_token(workspace_id: PathId, body: TokenCreate, db: DB, principal: Viewer):
-    """A token for scripts, with a role no higher than yours. The token is shown once."""
+def create_token(workspace_id: PathId, body: TokenCreate, db: DB, principal: SignedInViewer):
+    """A token for scripts, with a role no higher than yours (signed in: a token cannot make
+    tokens). The token is shown once."""
     token, row = accounts.create_token(
         db, creator=principal, workspace_id=workspace_id, role=body.role, name=body.name
     )

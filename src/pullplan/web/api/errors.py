@@ -17,6 +17,7 @@ from pullplan.services.errors import (
     PullRefused,
     ServiceError,
 )
+from pullplan.web.api.schemas import ErrorRead
 from pullplan.web.auth import CsrfRefused, Forbidden, NotSignedIn
 
 STATUS = {
@@ -40,12 +41,17 @@ TITLES = {
     429: "Too many attempts",
 }
 
+# Every error a route may answer, each with the one error body (schemas.ErrorRead).
 RESPONSES = {
-    401: {"description": "No valid session or API token"},
-    403: {"description": "Your role does not allow this, or a cross-site request was refused"},
-    404: {"description": "Unknown id", "model": None},
-    409: {"description": "Refused: a pull the policy does not allow, or a conflicting state"},
-    422: {"description": "Invalid input; the message names the field"},
+    status: {"description": description, "model": ErrorRead}
+    for status, description in {
+        401: "No valid session or API token",
+        403: "Your role does not allow this, or a cross-site request was refused",
+        404: "Unknown id",
+        409: "Refused: a pull the policy does not allow, or a conflicting state",
+        413: "The request body is over 1,000,000 bytes",
+        422: "Invalid input; the message names the field",
+    }.items()
 }
 
 
@@ -102,6 +108,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # a body FastAPI could not parse (not UTF-8, nested too deep)
+            return error_response(422, "invalid_input", f"body: {exc.detail}", request, field="body")
         codes = {404: "not_found", 405: "method_not_allowed"}
         return error_response(
             exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), request

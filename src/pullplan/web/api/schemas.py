@@ -286,14 +286,38 @@ class MoveResultRead(BaseModel):
     findings: list[FindingRead]
 
 
+class CardRead(Read):
+    """An item as the board shows it. The description, tags, size, external reference and
+    the ids of its board, type and owner are in the full item: GET /items/{id}."""
+
+    id: int
+    title: str
+    stage_id: int
+    lane_id: int | None
+    class_of_service: ClassOfService
+    work_type_name: str | None
+    owner_name: str | None
+    due_date: date | None
+    value: Decimal | None
+    blocked: bool
+    blocked_reason: str | None
+    ready: bool
+    parent_id: int | None
+    created_at: datetime
+    stage_entered_at: datetime
+    committed_at: datetime | None
+    done_at: datetime | None
+    archived_at: datetime | None
+
+
 class StageViewRead(BaseModel):
     stage: StageRead
     count: int = Field(description="Unarchived items in the stage.")
     at_limit: bool
     over_limit: bool
-    items: list[ItemRead] = Field(
-        description="Every item of an option or committed stage; the newest page of a done "
-        "or discarded stage."
+    items: list[CardRead] = Field(
+        description="Every item of an option or committed stage, longest in the stage first; the "
+        "newest page of a done or discarded stage. Cards: the full item is GET /items/{id}."
     )
 
 

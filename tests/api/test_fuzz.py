@@ -1,0 +1,140 @@
+"""The API fuzzed from its own OpenAPI document (schemathesis, in process): every operation,
+called with a manager's API token of a workspace with a board, items, a past and people,
+answers no 500, only a status it documents, and a body matching the schema it documents for
+that status (errors included).
+
+Bounded and repeatable: FUZZ_EXAMPLES examples per operation, positive (what the schema
+allows) and negative (what it does not), derandomized. The ids in paths are the workspace's
+own, and ids in bodies and queries mostly are, so that the examples reach the code behind the
+permission checks (unknown and malformed ids are test_no_500.py's). Runs on SQLite only:
+test_no_500.py puts every field's odd values to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+API = "/api/v1"
+FUZZ_EXAMPLES = {GenerationMode.POSITIVE: 30, GenerationMode.NEGATIVE: 15}  # per operation
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+# What no token may do, whatever its role: an administrator's work, and making tokens.
+REFUSED_TO_TOKENS = {
+    "GET /api/v1/users",
+    "POST /api/v1/users",
+    "POST /api/v1/workspaces",
+    "POST /api/v1/workspaces/{workspace_id}/tokens",
+}
+# Where a body or a query names an object, most examples name one of the workspace's.
+REFERENCES = {
+    "query.stage_id": "stages",
+    "body.stage_id": "stages",
+    "body.to_stage_id": "stages",
+    "body.lane_id": "lanes",
+    "body.work_type_id": "work_types",
+    "body.owner_id": "people",
+    "body.parent_id": "items",
+}
+
+
+@pytest.fixture
+def bearer(team, history, client) -> dict[str, str]:
+    """The header of a manager's token of the team's workspace, whose board has items in
+    option and committed stages and a past to forecast from."""
+    team.set_stage("Doing", wip_limit=None)
+    history(team)
+    for title, stage in (("Spring launch email", "Next"), ("Trade show booth", "Doing")):
+        team.create_item(title, stage=stage)
+    response = client.post(
+        f"{API}/workspaces/{team.workspace_id}/tokens", json={"name": "Fuzzing", "role": "manager"}
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture
+def ids(team, client) -> dict:
+    """The workspace's objects: one id of each kind for paths, lists of them for bodies."""
+    item = team.create_item("Partner webinar", stage="Ideas")
+    allocation = client.post(
+        f"{API}/boards/{team.board_id}/allocations",
+        json={"work_type_id": team.work_types["Campaign"], "limit_count": 2},
+    ).json()["allocations"][-1]
+    token = client.post(
+        f"{API}/workspaces/{team.workspace_id}/tokens", json={"name": "Spare", "role": "viewer"}
+    ).json()
+    return {
+        "workspace_id": team.workspace_id,
+        "board_id": team.board_id,
+        "stage_id": team.stages["Doing"],
+        "lane_id": team.lanes["Standard"],
+        "allocation_id": allocation["id"],
+        "item_id": item["id"],
+        "user_id": team.users["dave"],
+        "token_id": token["id"],
+        "stages": list(team.stages.values()),
+        "lanes": list(team.lanes.values()),
+        "work_types": list(team.work_types.values()),
+        "people": list(team.users.values()),
+        "items": [item["id"]],
+    }
+
+
+def fuzz(operation, mode: GenerationMode, bearer: dict[str, str], ids: dict, seen: Counter) -> None:
+    """Send one operation's examples of one mode; raise the first failure. `seen` counts the
+    answers by status class."""
+    names = set(re.findall(r"{(\w+)}", operation.path))
+
+    @given(case=operation.as_strategy(mode, path_parameters={name: ids[name] for name in names}))
+    @settings(
+        max_examples=FUZZ_EXAMPLES[mode],
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as it was sent
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case):
+        response = case.call_and_validate(headers=bearer, checks=CHECKS)
+        seen[response.status_code // 100] += 1
+
+    try:
+        run()
+    except Unsatisfiable:
+        if mode is GenerationMode.POSITIVE:
+            raise  # no negative example exists where the path is all there is, and it is fixed
+
+
+def test_every_operation_answers_as_its_schema_says(app, bearer, ids):
+    config = SchemathesisConfig.from_dict(
+        {
+            "dictionaries": {name: {"values": ids[name]} for name in set(REFERENCES.values())},
+            "parameters": {key: {"dictionary": name, "probability": 0.8} for key, name in REFERENCES.items()},
+        }
+    )
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    failures, never_succeeded = [], []
+    for operation in operations:
+        seen: Counter = Counter()
+        for mode in FUZZ_EXAMPLES:
+            try:
+                fuzz(operation, mode, bearer, ids, seen)
+            except (Exception, FailureGroup) as e:  # noqa: BLE001 - report every operation's failure
+                failures.append(f"{operation.label} ({mode.value}): {e}")
+        if not seen[2] and operation.label not in REFUSED_TO_TOKENS:
+            never_succeeded.append(operation.label)
+
+    assert len(operations) >= 40, "the operations were not found in /openapi.json"
+    assert not failures, f"{len(failures)} operations failed:\n" + "\n\n".join(failures)
+    assert never_succeeded == [], "no example got past validation: pin more ids in REFERENCES"

@@ -1,0 +1,400 @@
+"""Who may call what: every route of the API and every page, called by each persona, answers
+exactly the status in MATRIX, signed in (session cookie and CSRF token) and with API tokens.
+
+The personas: alice (manager), bob (member) and carol (viewer) of workspace A; dave, a member
+of workspace B only; and an anonymous caller. A token has its user's role. Every call is a
+valid request on an object of workspace A, so a call that is allowed succeeds; a refused call
+must change nothing. The routes are found from the app: a new route fails
+`test_every_route_and_page_has_an_expectation` until MATRIX says who may call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import Route as StarletteRoute
+
+from pullplan.settings import Settings
+from pullplan.web.app import create_app
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI < 0.137.2 keeps app.routes flat
+    iter_route_contexts = None
+
+API = "/api/v1"
+PASSWORD = "correct horse battery staple"  # conftest.PASSWORD, which every user has
+PERSONAS = ("alice", "bob", "carol", "dave", "anonymous")
+ROLES = {"alice": "manager", "bob": "member", "carol": "viewer"}  # in workspace A; dave: member of B
+
+# The expected status per persona, in the order of PERSONAS. Anonymous pages redirect to the
+# sign-in page (303 to /login?next=...).
+# fmt: off
+MATRIX: dict[str, tuple[int, int, int, int, int]] = {
+    #                                                                  alice  bob carol dave anon
+    "GET /api/v1/me":                                                  (200, 200, 200, 200, 401),
+    "GET /api/v1/users":                                               (403, 403, 403, 403, 401),
+    "POST /api/v1/users":                                              (403, 403, 403, 403, 401),
+    "GET /api/v1/workspaces":                                          (200, 200, 200, 200, 401),
+    "POST /api/v1/workspaces":                                         (403, 403, 403, 403, 401),
+    "GET /api/v1/workspaces/{workspace_id}":                           (200, 200, 200, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/members":                   (200, 200, 200, 404, 401),
+    "PUT /api/v1/workspaces/{workspace_id}/members/{user_id}":         (200, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/tokens":                    (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/tokens":                   (201, 201, 201, 404, 401),
+    "DELETE /api/v1/tokens/{token_id}":                                (200, 200, 404, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/audit":                     (200, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/work-types":                (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/work-types":               (201, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/boards":                    (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/boards":                   (201, 403, 403, 404, 401),
+    "GET /api/v1/boards/{board_id}":                                   (200, 200, 200, 404, 401),
+    "PATCH /api/v1/boards/{board_id}":                                 (200, 403, 403, 404, 401),
+    "GET /api/v1/boards/{board_id}/view":                              (200, 200, 200, 404, 401),
+    "POST /api/v1/boards/{board_id}/stages":                           (201, 403, 403, 404, 401),
+    "PATCH /api/v1/stages/{stage_id}":                                 (200, 403, 403, 404, 401),
+    "GET /api/v1/stages/{stage_id}/items":                             (200, 200, 200, 404, 401),
+    "POST /api/v1/boards/{board_id}/lanes":                            (201, 403, 403, 404, 401),
+    "PATCH /api/v1/lanes/{lane_id}":                                   (200, 403, 403, 404, 401),
+    "POST /api/v1/boards/{board_id}/allocations":                      (201, 403, 403, 404, 401),
+    "DELETE /api/v1/allocations/{allocation_id}":                      (200, 403, 403, 404, 401),
+    "GET /api/v1/boards/{board_id}/pull-next":                         (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/transitions":                       (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/metrics":                           (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/forecast/how-many":                 (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/forecast/when":                     (200, 200, 200, 404, 401),
+    "POST /api/v1/boards/{board_id}/items":                            (201, 201, 403, 404, 401),
+    "GET /api/v1/items/{item_id}":                                     (200, 200, 200, 404, 401),
+    "PATCH /api/v1/items/{item_id}":                                   (200, 200, 403, 404, 401),
+    "POST /api/v1/items/{item_id}/move":                               (200, 200, 403, 404, 401),
+    "POST /api/v1/items/{item_id}/block":                              (200, 200, 403, 404, 401),
+    "POST /api/v1/items/{item_id}/unblock":                            (200, 200, 403, 404, 401),
+    "POST /api/v1/items/{item_id}/discard":                            (200, 200, 403, 404, 401),
+    "POST /api/v1/items/{item_id}/archive":                            (200, 200, 403, 404, 401),
+    "GET /api/v1/items/{item_id}/transitions":                         (200, 200, 200, 404, 401),
+    "GET /":                                                           (200, 200, 200, 200, 303),
+    "GET /boards/{board_id}":                                          (200, 200, 200, 404, 303),
+    "GET /login":                                                      (200, 200, 200, 200, 200),
+    "POST /login":                                                     (303, 303, 303, 303, 303),
+    "POST /logout":                                                    (303, 303, 303, 303, 303),
+    "GET /docs":                                                       (200, 200, 200, 200, 200),
+    "GET /openapi.json":                                               (200, 200, 200, 200, 200),
+}
+# Where a token answers otherwise than its user signed in: a token cannot make tokens.
+BY_TOKEN: dict[str, tuple[int, int, int, int, int]] = {
+    "POST /api/v1/workspaces/{workspace_id}/tokens":                   (403, 403, 403, 404, 401),
+}
+# fmt: on
+
+
+def app_routes(app: FastAPI) -> set[str]:
+    """Every route of the app as "METHOD path": the API, the pages and the OpenAPI document
+    (not the static files, and not HEAD, which answers as GET)."""
+    contexts = iter_route_contexts(app.routes) if iter_route_contexts else iter(app.routes)
+    keys = set()
+    for context in contexts:
+        route = getattr(context, "original_route", context)
+        if isinstance(route, APIRoute | StarletteRoute):
+            keys.update(f"{method} {context.path}" for method in context.methods if method != "HEAD")
+    return keys
+
+
+def test_every_route_and_page_has_an_expectation():
+    routes = app_routes(create_app(Settings(demo=False)))
+
+    assert len(routes) > 40, "the routes were not found: has FastAPI changed?"
+    assert sorted(routes - set(MATRIX)) == [], "new routes: say in MATRIX who may call each"
+    assert sorted(set(MATRIX) - routes) == [], "MATRIX names routes the app no longer has"
+    assert sorted(set(BY_TOKEN) - set(MATRIX)) == []
+    assert sorted(set(REQUESTS) ^ set(MATRIX)) == [], "give each route in MATRIX a request in REQUESTS"
+
+
+# --- the world: workspace A with its board, and dave's workspace B ----------------------------
+
+
+@pytest.fixture
+def client(in_process, admin_id, sign_in):
+    """The instance administrator, signed in, on an in-process client (see conftest)."""
+    admin = in_process()
+    sign_in(admin, "admin")
+    return admin
+
+
+@dataclass
+class Call:
+    path: str
+    kwargs: dict = field(default_factory=dict)
+    client: object = None  # a client of its own, instead of the persona's
+
+
+@dataclass
+class World:
+    """Workspace A (the team's) and B (dave's), the administrator who makes fresh objects for
+    each call, and how each persona calls: `callers` by persona, `signed_in` their sessions."""
+
+    admin: object
+    team: object  # conftest.Team
+    erin: int  # a user in no workspace, whose role in A the managers set
+    via: str
+    callers: dict[str, object]
+    signed_in: dict[str, object]
+    new_client: Callable[[str], object]  # a new client of the persona, signed in as `via` says
+    serial: int = 0
+    _allocation: int | None = None
+
+    def unique(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    def ok(self, response, status: int = 200) -> dict:
+        assert response.status_code == status, response.text
+        return response.json()
+
+    def item(self, state: str = "next") -> int:
+        """A new item of A's board, in Next (or blocked, or done)."""
+        item_id = self.team.create_item(f"Spring launch email {self.unique()}", stage="Next")["id"]
+        if state == "blocked":
+            self.ok(self.admin.post(f"{API}/items/{item_id}/block", json={"reason": "Waiting for legal"}))
+        elif state == "done":
+            self.ok(self.team.move(item_id, "Done"))
+        return item_id
+
+    def allocation(self) -> int:
+        """A's allocation for Campaigns; a new one once it was deleted."""
+        if self._allocation is None:
+            board = self.ok(
+                self.admin.post(
+                    f"{API}/boards/{self.team.board_id}/allocations",
+                    json={"work_type_id": self.team.work_types["Campaign"], "limit_count": 2},
+                ),
+                201,
+            )
+            self._allocation = board["allocations"][-1]["id"]
+        return self._allocation
+
+    def bobs_token(self) -> int:
+        """A new token of bob's in A: its owner and A's managers may revoke it."""
+        body = {"name": f"Bob's script {self.unique()}", "role": "member"}
+        return self.ok(
+            self.signed_in["bob"].post(f"{API}/workspaces/{self.team.workspace_id}/tokens", json=body), 201
+        )["id"]
+
+    def after(self, key: str, status: int) -> None:
+        if key == "DELETE /api/v1/allocations/{allocation_id}" and status < 300:
+            self._allocation = None
+
+
+def _login(w: World, who: str) -> Call:
+    username = "erin" if who == "anonymous" else who
+    client = w.new_client("anonymous")
+    return Call("/login", {"data": {"username": username, "password": PASSWORD, "next": "/"}}, client)
+
+
+# A valid request, on workspace A, for every route: (world, persona) -> Call.
+REQUESTS: dict[str, Callable[[World, str], Call]] = {
+    "GET /api/v1/me": lambda w, who: Call(f"{API}/me"),
+    "GET /api/v1/users": lambda w, who: Call(f"{API}/users"),
+    "POST /api/v1/users": lambda w, who: Call(
+        f"{API}/users",
+        {"json": {"username": f"frank{w.unique()}", "display_name": "Frank Fox", "password": PASSWORD}},
+    ),
+    "GET /api/v1/workspaces": lambda w, who: Call(f"{API}/workspaces"),
+    "POST /api/v1/workspaces": lambda w, who: Call(
+        f"{API}/workspaces", {"json": {"name": f"Field Sales {w.unique()}"}}
+    ),
+    "GET /api/v1/workspaces/{workspace_id}": lambda w, who: Call(f"{API}/workspaces/{w.team.workspace_id}"),
+    "GET /api/v1/workspaces/{workspace_id}/members": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/members"
+    ),
+    "PUT /api/v1/workspaces/{workspace_id}/members/{user_id}": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/members/{w.erin}", {"json": {"role": "viewer"}}
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/tokens": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/tokens"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/tokens": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/tokens",
+        {"json": {"name": f"Nightly report {w.unique()}", "role": "viewer"}},
+    ),
+    "DELETE /api/v1/tokens/{token_id}": lambda w, who: Call(f"{API}/tokens/{w.bobs_token()}"),
+    "GET /api/v1/workspaces/{workspace_id}/audit": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/audit"
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/work-types": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/work-types"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/work-types": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/work-types", {"json": {"name": f"Event {w.unique()}"}}
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/boards": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/boards"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/boards": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/boards",
+        {
+            "json": {
+                "name": f"Leads {w.unique()}",
+                "stages": [{"name": "Working"}, {"name": "Won", "kind": "done"}],
+            }
+        },
+    ),
+    "GET /api/v1/boards/{board_id}": lambda w, who: Call(f"{API}/boards/{w.team.board_id}"),
+    "PATCH /api/v1/boards/{board_id}": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}", {"json": {"description": f"Version {w.unique()}"}}
+    ),
+    "GET /api/v1/boards/{board_id}/view": lambda w, who: Call(f"{API}/boards/{w.team.board_id}/view"),
+    "POST /api/v1/boards/{board_id}/stages": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/stages", {"json": {"name": f"Proofing {w.unique()}", "position": 4}}
+    ),
+    "PATCH /api/v1/stages/{stage_id}": lambda w, who: Call(
+        f"{API}/stages/{w.team.stages['Doing']}",
+        {"json": {"policy": f"Two readers sign off ({w.unique()})."}},
+    ),
+    "GET /api/v1/stages/{stage_id}/items": lambda w, who: Call(f"{API}/stages/{w.team.stages['Done']}/items"),
+    "POST /api/v1/boards/{board_id}/lanes": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/lanes", {"json": {"name": f"Rush {w.unique()}"}}
+    ),
+    "PATCH /api/v1/lanes/{lane_id}": lambda w, who: Call(
+        f"{API}/lanes/{w.team.lanes['Standard']}", {"json": {"wip_mode": "warn"}}
+    ),
+    "POST /api/v1/boards/{board_id}/allocations": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/allocations",
+        {"json": {"class_of_service": "intangible", "limit_percent": 20}},
+    ),
+    "DELETE /api/v1/allocations/{allocation_id}": lambda w, who: Call(f"{API}/allocations/{w.allocation()}"),
+    "GET /api/v1/boards/{board_id}/pull-next": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/pull-next", {"params": {"stage_id": w.team.stages["Doing"]}}
+    ),
+    "GET /api/v1/boards/{board_id}/transitions": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/transitions"
+    ),
+    "GET /api/v1/boards/{board_id}/metrics": lambda w, who: Call(f"{API}/boards/{w.team.board_id}/metrics"),
+    "GET /api/v1/boards/{board_id}/forecast/how-many": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/forecast/how-many", {"params": {"days": 14}}
+    ),
+    "GET /api/v1/boards/{board_id}/forecast/when": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/forecast/when", {"params": {"items": 3}}
+    ),
+    "POST /api/v1/boards/{board_id}/items": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/items", {"json": {"title": f"Webinar follow-up {w.unique()}"}}
+    ),
+    "GET /api/v1/items/{item_id}": lambda w, who: Call(f"{API}/items/{w.item()}"),
+    "PATCH /api/v1/items/{item_id}": lambda w, who: Call(
+        f"{API}/items/{w.item()}", {"json": {"title": "Spring launch email, second send"}}
+    ),
+    "POST /api/v1/items/{item_id}/move": lambda w, who: Call(
+        f"{API}/items/{w.item()}/move", {"json": {"to_stage_id": w.team.stages["Doing"]}}
+    ),
+    "POST /api/v1/items/{item_id}/block": lambda w, who: Call(
+        f"{API}/items/{w.item()}/block", {"json": {"reason": "Waiting for legal"}}
+    ),
+    "POST /api/v1/items/{item_id}/unblock": lambda w, who: Call(f"{API}/items/{w.item('blocked')}/unblock"),
+    "POST /api/v1/items/{item_id}/discard": lambda w, who: Call(
+        f"{API}/items/{w.item()}/discard", {"json": {"reason": "The budget was cut."}}
+    ),
+    "POST /api/v1/items/{item_id}/archive": lambda w, who: Call(f"{API}/items/{w.item('done')}/archive"),
+    "GET /api/v1/items/{item_id}/transitions": lambda w, who: Call(f"{API}/items/{w.item()}/transitions"),
+    "GET /": lambda w, who: Call("/"),
+    "GET /boards/{board_id}": lambda w, who: Call(f"/boards/{w.team.board_id}"),
+    "GET /login": lambda w, who: Call("/login"),
+    "POST /login": _login,
+    # Signing out ends the session: a client of its own, so that the persona's goes on.
+    "POST /logout": lambda w, who: Call("/logout", client=w.new_client(who)),
+    "GET /docs": lambda w, who: Call("/docs"),
+    "GET /openapi.json": lambda w, who: Call("/openapi.json"),
+}
+
+
+@pytest.fixture(params=["session", "token"])
+def world(request, client, team, outsiders, history, in_process, sign_in) -> World:
+    """Workspace A is the team's (Doing without a WIP limit, and a past for the forecasts);
+    dave is a member of B only; erin is in no workspace."""
+    via = request.param
+    team.set_stage("Doing", wip_limit=None)
+    history(team)
+    erin = client.post(
+        f"{API}/users", json={"username": "erin", "display_name": "Erin Evans", "password": PASSWORD}
+    ).json()["id"]
+    assert (
+        client.put(
+            f"{API}/workspaces/{outsiders.workspace_id}/members/{team.users['dave']}", json={"role": "member"}
+        ).status_code
+        == 200
+    )
+    signed_in = {}
+    for who in ("alice", "bob", "carol", "dave"):
+        signed_in[who] = in_process()
+        sign_in(signed_in[who], who)
+    tokens = {}
+    for who in ("alice", "bob", "carol", "dave"):
+        workspace = outsiders.workspace_id if who == "dave" else team.workspace_id
+        response = signed_in[who].post(
+            f"{API}/workspaces/{workspace}/tokens",
+            json={"name": f"{who}'s script", "role": ROLES.get(who, "member")},
+        )
+        assert response.status_code == 201, response.text
+        tokens[who] = response.json()["token"]
+
+    def new_client(who: str):
+        made = in_process()
+        if who == "anonymous":
+            return made
+        if via == "session":
+            sign_in(made, who)
+        else:
+            made.headers["authorization"] = f"Bearer {tokens[who]}"
+        return made
+
+    callers = {"anonymous": in_process()}
+    for who in ("alice", "bob", "carol", "dave"):
+        callers[who] = signed_in[who] if via == "session" else new_client(who)
+    return World(
+        admin=client,
+        team=team,
+        erin=erin,
+        via=via,
+        callers=callers,
+        signed_in=signed_in,
+        new_client=new_client,
+    )
+
+
+def test_each_persona_gets_exactly_the_expected_status(world, snapshot):
+    failures = []
+    for key in sorted(MATRIX):
+        method, _ = key.split(" ", 1)
+        expected = (BY_TOKEN if world.via == "token" else {}).get(key, MATRIX[key])
+        for who, status in zip(PERSONAS, expected, strict=True):
+            call = REQUESTS[key](world, who)
+            refused = status >= 400 or (status == 303 and who == "anonymous" and key != "POST /login")
+            before = snapshot() if refused else None
+            response = (call.client or world.callers[who]).request(method, call.path, **call.kwargs)
+            world.after(key, response.status_code)
+            problem = None
+            if response.status_code != status:
+                problem = f"answered {response.status_code}, not {status}: {response.text[:160]}"
+            elif status == 303 and who == "anonymous" and key != "POST /login":
+                location = response.headers["location"]
+                if not location.startswith("/login?next="):
+                    problem = f"redirected to {location}, not to the sign-in page"
+            elif refused and snapshot() != before:
+                problem = f"answered {status} but changed the database"
+            if problem:
+                failures.append(f"{key} as {who}: {problem}")
+    assert not failures, f"{len(failures)} calls ({world.via}) not as expected:\n" + "\n".join(failures)
+
+
+def test_what_dave_is_shown_names_nothing_of_workspace_a(world):
+    dave = world.callers["dave"]
+
+    workspaces = dave.get(f"{API}/workspaces").json()
+    me = dave.get(f"{API}/me").json()
+    home = dave.get("/")
+
+    assert world.team.workspace_id not in [w["id"] for w in workspaces]
+    assert world.team.workspace_id not in [w["workspace_id"] for w in me["workspaces"]]
+    assert "Acme Marketing" not in home.text and "Campaigns" not in home.text
