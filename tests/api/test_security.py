@@ -475,7 +475,19 @@ def test_the_audit_log_names_who_changed_roles_tokens_limits_and_overrode_them(c
     assert newest["stage.policy_changed"]["details"]["wip_limit"] == 1
     assert newest["item.override"]["details"]["reason"] == "The CEO asked"
     assert [e["id"] for e in events] == sorted((e["id"] for e in events), reverse=True)  # newest first
-    assert "login" not in {e["action"] for e in events}  # signing in belongs to no workspace
+    assert ("alice", "login", "alice") in seen and ("bob", "login", "bob") in seen  # members' sign-ins
+
+
+def test_managers_see_their_members_sign_ins_and_no_one_elses(person, team):
+    person("dave")  # a member of another workspace only
+    person("bob")
+    failed = person("carol")
+    failed.cookies.clear()
+    failed.post("/login", data={"username": "carol", "password": "not her password"})
+    events = person("alice").get(f"{API}/workspaces/{team.workspace_id}/audit").json()
+    sign_ins = {(e["action"], e["subject"]) for e in events if e["action"].startswith("login")}
+    assert ("login", "bob") in sign_ins and ("login.failed", "carol") in sign_ins
+    assert not any(subject == "dave" for _, subject in sign_ins)
 
 
 def test_only_managers_read_the_audit_log(person, team, api_error):

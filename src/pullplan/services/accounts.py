@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pullplan.domain.permissions import Role, at_least, lower
@@ -467,12 +467,23 @@ def record(
 def audit_log(
     db: Database, *, workspace_id: int, before_id: int | None = None, limit: int = 100
 ) -> list[tuple[AuditEventRow, str | None]]:
-    """Newest first."""
+    """Newest first: the workspace's events, and the sign-ins (and failed sign-ins) of its
+    members, which belong to no workspace."""
     with db.read() as session:
+        members = (
+            select(UserRow.username)
+            .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+            .where(MembershipRow.workspace_id == workspace_id)
+        )
+        sign_ins = and_(
+            AuditEventRow.workspace_id.is_(None),
+            AuditEventRow.action.in_(("login", "login.failed")),
+            AuditEventRow.subject.in_(members),
+        )
         query = (
             select(AuditEventRow, UserRow.username)
             .outerjoin(UserRow, UserRow.id == AuditEventRow.actor_id)
-            .where(AuditEventRow.workspace_id == workspace_id)
+            .where(or_(AuditEventRow.workspace_id == workspace_id, sign_ins))
         )
         if before_id is not None:
             query = query.where(AuditEventRow.id < before_id)
