@@ -8,12 +8,14 @@ port) and measures, over HTTP with keep-alive `httpx` clients on threads:
   its own items back and forth between the committed stages "Doing A" and "Doing B" (so no
   move ever conflicts with another or is refused); moves per second, p50/p95/p99 latency,
   and errors (any non-2xx response or transport error); then, as a floor to compare with,
-  the same clients sending GET /api/v1/items/{id} (skip with --no-baseline);
+  the same clients sending GET /api/v1/items/{id} (skip with --no-baseline; --reads-only
+  skips both);
 * board read: GET /api/v1/boards/{id}/view, p50/p95 over a fixed number of reads, and the
-  same read in-process split into the service call (`read_board`: SQL and domain objects),
-  building the response model (`board_view_read`) and JSON (`model_dump_json`), so that
-  server time can be told from HTTP time; also one in-process `move_item`, for the same
-  reason.
+  same read in-process split into the service call (`read_board`: SQL and the cards) and
+  the JSON response (`board_view_read`), so that server time can be told from HTTP time;
+  also one in-process `move_item`, for the same reason.
+
+Every request sends a member's API token (`Authorization: Bearer`), as any API client must.
 
 "A board of N items" holds N open items (in its option and committed stages, which is what
 the board read returns in full) plus 0.3 N done items (the read returns one page of them)
@@ -22,7 +24,7 @@ row, a `created` transition each, an open blocker and a `blocked` transition for
 items, an `archived` transition for archived items) with bulk inserts.
 
     python bench/pull_bench.py [--quick] [--databases sqlite,postgres] [--sizes 1000,10000]
-                               [--clients 1,16] [--markdown] [--no-baseline]
+                               [--clients 1,16] [--markdown] [--no-baseline] [--reads-only]
 
 Every loop is bounded by a count and by a deadline. Needs only what `pip install -e
 '.[test,postgres]'` installs (httpx from the test extra, psycopg for PostgreSQL).
@@ -56,6 +58,7 @@ import httpx
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from pullplan.domain.permissions import Role
 from pullplan.services import accounts
 from pullplan.services import boards as board_service
 from pullplan.services import items as item_service
@@ -154,8 +157,7 @@ class ReadResult:
     size: int
     http_ms: list[float]
     service_ms: list[float]  # read_board in-process
-    model_ms: list[float]  # board_view_read in-process
-    json_ms: list[float]  # model_dump_json in-process
+    response_ms: list[float]  # board_view_read in-process: the JSON response
     move_service_ms: list[float]  # move_item in-process
     response_bytes: int
     items_returned: int
@@ -174,6 +176,7 @@ class Seeded:
     archived_ids: set[int]
     open_items: int
     seconds: float
+    token: str  # a member's API token, sent with every request
 
 
 # --- databases --------------------------------------------------------------------------------
@@ -223,8 +226,17 @@ def seed(db: Database, size: int, max_clients: int, rng: random.Random) -> Seede
     users = []
     for i in range(8):
         user = accounts.create_user(db, username=f"user{i}", display_name=f"User {i}")
-        accounts.set_role(db, workspace_id=ws.id, user_id=user.id)
+        accounts.set_role(db, workspace_id=ws.id, user_id=user.id, role="member")
         users.append(user.id)
+    creator = accounts.Principal(
+        user_id=users[0],
+        username="user0",
+        display_name="User 0",
+        is_admin=False,
+        via="session",
+        roles={ws.id: Role.MEMBER},
+    )
+    token, _ = accounts.create_token(db, creator=creator, workspace_id=ws.id, role="member", name="bench")
     types = [
         board_service.create_work_type(db, workspace_id=ws.id, name=name).id
         for name in ("Campaign", "Content", "Deal")
@@ -354,6 +366,7 @@ def seed(db: Database, size: int, max_clients: int, rng: random.Random) -> Seede
         archived_ids=archived_ids,
         open_items=size,
         seconds=time.perf_counter() - started,
+        token=token,
     )
 
 
@@ -366,6 +379,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def http_client(base: str, token: str, timeout: float) -> httpx.Client:
+    """A keep-alive client that authenticates every request with `token`."""
+    return httpx.Client(
+        base_url=base, timeout=timeout, trust_env=False, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
 def pullplan_command() -> str:
     beside = Path(sys.executable).parent / "pullplan"
     found = str(beside) if beside.exists() else shutil.which("pullplan")
@@ -375,7 +395,7 @@ def pullplan_command() -> str:
 
 
 @contextmanager
-def server(database_url: str, probe_path: str) -> Iterator[str]:
+def server(database_url: str, probe_path: str, token: str) -> Iterator[str]:
     """`pullplan serve --no-demo` on a free port of 127.0.0.1; yields its base URL."""
     port = free_port()
     env = {**os.environ, "PULLPLAN_DATABASE_URL": database_url}
@@ -389,7 +409,7 @@ def server(database_url: str, probe_path: str) -> Iterator[str]:
         base = f"http://{HOST}:{port}"
         try:
             deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            with httpx.Client(base_url=base, timeout=5, trust_env=False) as probe:
+            with http_client(base, token, 5) as probe:
                 while True:
                     if proc.poll() is not None:
                         log.seek(0)
@@ -433,7 +453,7 @@ def run_clients(
 
     def client(n: int) -> None:
         items = seeded.client_items[n]
-        with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S, trust_env=False) as http:
+        with http_client(base, seeded.token, REQUEST_TIMEOUT_S) as http:
             where = {}
             for item_id in items:
                 r = http.get(f"/api/v1/items/{item_id}")
@@ -525,7 +545,7 @@ def run_reads(
     errors = 0
     body = b""
     deadline = time.monotonic() + profile.read_deadline_s
-    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S, trust_env=False) as http:
+    with http_client(base, seeded.token, REQUEST_TIMEOUT_S) as http:
         for i in range(profile.warmup_reads + profile.reads):
             if time.monotonic() > deadline:
                 break
@@ -550,18 +570,16 @@ def run_reads(
     del view, body, returned
     gc.collect()
 
-    # The same read in-process: service (SQL + domain objects), response model, JSON.
-    service_ms, model_ms, json_ms = [], [], []
+    # The same read in-process: the service (SQL and cards), then the JSON response.
+    service_ms, response_ms = [], []
     for i in range(profile.warmup_reads + profile.reads):
         if time.monotonic() > deadline:
             break
         s_ms, board_view = timed(lambda: board_service.read_board(db, seeded.board_id))
-        m_ms, model = timed(lambda bv=board_view: board_view_read(bv))
-        j_ms, _ = timed(lambda m=model: m.model_dump_json())
+        r_ms, _ = timed(lambda bv=board_view: board_view_read(bv))
         if i >= profile.warmup_reads:
             service_ms.append(s_ms)
-            model_ms.append(m_ms)
-            json_ms.append(j_ms)
+            response_ms.append(r_ms)
 
     # One move in-process, on items no client touches: the service's share of a move.
     move_ms: list[float] = []
@@ -584,8 +602,7 @@ def run_reads(
         size=size,
         http_ms=http_ms,
         service_ms=service_ms,
-        model_ms=model_ms,
-        json_ms=json_ms,
+        response_ms=response_ms,
         move_service_ms=move_ms,
         response_bytes=response_bytes,
         items_returned=items_returned,
@@ -596,7 +613,13 @@ def run_reads(
 
 
 def bench_cell(
-    database: str, url: str, size: int, client_counts: list[int], profile: Profile, log, baseline: bool
+    database: str,
+    url: str,
+    size: int,
+    client_counts: list[int],
+    profile: Profile,
+    log,
+    requests: tuple[str, ...],
 ) -> tuple[list[RunResult], ReadResult]:
     db = Database(url)
     try:
@@ -607,8 +630,8 @@ def bench_cell(
             f"in {seeded.seconds:.1f} s"
         )
         moves = []
-        with server(url, f"/api/v1/boards/{seeded.board_id}") as base:
-            for request in ("move", "get") if baseline else ("move",):
+        with server(url, f"/api/v1/boards/{seeded.board_id}", seeded.token) as base:
+            for request in requests:
                 for clients in client_counts:
                     result = run_clients(base, seeded, database, size, clients, profile, request)
                     log(
@@ -676,7 +699,6 @@ def tables(
         "HTTP p50 ms",
         "HTTP p95 ms",
         "read_board p50 ms",
-        "model p50 ms",
         "JSON p50 ms",
         "move_item p50 ms",
         "archived excluded",
@@ -690,8 +712,7 @@ def tables(
             fmt(percentile(r.http_ms, 50), 0),
             fmt(percentile(r.http_ms, 95), 0),
             fmt(percentile(r.service_ms, 50), 0),
-            fmt(percentile(r.model_ms, 50), 0),
-            fmt(percentile(r.json_ms, 50), 0),
+            fmt(percentile(r.response_ms, 50), 0),
             fmt(percentile(r.move_service_ms, 50)),
             "yes" if r.archived_excluded else "NO",
         ]
@@ -781,6 +802,11 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the GET /api/v1/items/{id} runs (the HTTP floor a move is compared with)",
     )
     parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="skip the move and GET runs: only the board read (and move_item in-process)",
+    )
+    parser.add_argument(
         "--think-ms",
         type=float,
         default=0.0,
@@ -802,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 <= args.think_ms <= 10_000:
         parser.error("--think-ms must be from 0 to 10000")
     profile = dataclasses.replace(QUICK if args.quick else FULL, think_ms=args.think_ms)
+    requests = () if args.reads_only else ("move",) if args.no_baseline else ("move", "get")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -820,9 +847,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{database}, {size:,} open items")
             context = sqlite_database() if database == "sqlite" else postgres_database(args.postgres_url)
             with context as url:
-                moves, read = bench_cell(
-                    database, url, size, client_counts, profile, log, not args.no_baseline
-                )
+                moves, read = bench_cell(database, url, size, client_counts, profile, log, requests)
             all_moves.extend(moves)
             all_reads.append(read)
 

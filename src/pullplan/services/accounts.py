@@ -487,4 +487,4 @@ def audit_log(
         )
         if before_id is not None:
             query = query.where(AuditEventRow.id < before_id)
-        return list(session.execute(query.order_by(AuditEventRow.id.desc()).limit(limit)).tuples())
+        return list(session.execute(query.order_by(AuditEventRow.id.desc()).limit(limit)).all())

@@ -190,7 +190,7 @@ def all_boards(db: Database) -> list[tuple[BoardRow, WorkspaceRow]]:
                 select(BoardRow, WorkspaceRow)
                 .join(WorkspaceRow, WorkspaceRow.id == BoardRow.workspace_id)
                 .order_by(WorkspaceRow.id, BoardRow.id)
-            ).tuples()
+            ).all()
         )
 
 

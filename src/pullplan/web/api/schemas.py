@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -45,21 +45,10 @@ class WorkspaceRead(Read):
     created_at: datetime
 
 
-class UserCreate(Strict):
-    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-    display_name: LongName
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
-
-
 class UserRead(Read):
     id: int
     username: str
     display_name: str
-
-
-class MemberCreate(Strict):
-    user_id: Id
-    role: Literal["viewer", "member", "manager"] = "member"
 
 
 class MemberRead(BaseModel):
