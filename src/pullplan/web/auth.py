@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
 from pullplan.services import accounts
@@ -73,13 +74,13 @@ async def _principal(request: Request) -> Principal | None:
     principal = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        principal = accounts.token_principal(db, header[7:].strip())
+        principal = await run_in_threadpool(accounts.token_principal, db, header[7:].strip())
         if principal is None:
             raise NotSignedIn("The API token is unknown, revoked, or its user is disabled.")
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            principal = accounts.session_principal(db, token)
+            principal = await run_in_threadpool(accounts.session_principal, db, token)
         if principal is not None and request.method not in SAFE_METHODS:
             await _check_csrf(request, principal)
     request.state.principal = principal
@@ -174,7 +175,7 @@ def allow(role: Role, *, on: str, signed_in_only: bool = False):
             raise RequestValidationError(
                 [{**error, "loc": ("path", param)} for error in e.errors(include_url=False)]
             ) from None
-        workspace_id = workspace_of(request, on, object_id)
+        workspace_id = await run_in_threadpool(workspace_of, request, on, object_id)
         held = principal.role_in(workspace_id)
         if held is None:
             raise NotFound(_NOUNS[on], object_id)
