@@ -20,6 +20,7 @@ from pullplan.services import accounts
 from pullplan.services import boards as board_service
 from pullplan.services import flow as flow_service
 from pullplan.services import items as item_service
+from pullplan.services import lrm as lrm_service
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import InvalidInput, ServiceError
 from pullplan.settings import Settings
@@ -361,6 +362,39 @@ def metrics(
     )
     for a in ll.assumptions:
         typer.echo(f"    [{'ok' if a.holds else 'no'}] {a.statement} {a.detail}")
+
+
+@app.command("lrm")
+def lrm_command(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    owner: Annotated[str | None, typer.Option(help="Only this owner's items (username).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Commit-by dates: what must be committed now, what is late, what can wait."""
+    db = _database()
+    rows = lrm_service.board_lrm(db, board_id=_board_id(db, board))
+    if owner:
+        owner_id = _user_id(db, owner)
+        rows = [r for r in rows if r.item.owner_id == owner_id]
+    data = [
+        {
+            "id": r.item.id,
+            "title": r.item.title,
+            "status": r.status.value,
+            "commit_by": r.commit_by.isoformat() if r.commit_by else None,
+            "due": r.item.due_date.isoformat() if r.item.due_date else None,
+            "why": r.why,
+        }
+        for r in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if not data:
+        typer.echo("No open item has a due date or a commitment to watch.")
+    for row in data:
+        by = f"commit by {row['commit_by']}" if row["commit_by"] else ""
+        typer.echo(f"{row['status']:<12} #{row['id']} {row['title']}  {by}\n             {row['why']}")
 
 
 def _forecast_rows(forecast) -> list[dict]:

@@ -138,6 +138,8 @@ READS_HISTORY = {
     "GET /api/v1/boards/{board_id}/metrics",
     "GET /api/v1/boards/{board_id}/forecast/how-many",
     "GET /api/v1/boards/{board_id}/forecast/when",
+    "GET /api/v1/boards/{board_id}/commit-by",
+    "GET /api/v1/workspaces/{workspace_id}/commit-by",
 }
 
 
@@ -265,6 +267,7 @@ QUERY: dict[str, Callable[[World], object]] = {
     "seed": lambda w: 7,
     "items": lambda w: 3,
     "target": lambda w: _days(30),
+    "owner_id": lambda w: w.team.users["bob"],
 }
 
 
@@ -402,6 +405,8 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/metrics": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/how-many": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/when": lambda w: None,
+    "GET /api/v1/boards/{board_id}/commit-by": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w: None,
 }
 PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
 # What a token may not do, however high its role: an administrator's work, and making tokens

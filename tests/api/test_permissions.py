@@ -67,6 +67,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/v1/boards/{board_id}/metrics":                           (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/forecast/how-many":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/forecast/when":                     (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/commit-by":                         (200, 200, 200, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/commit-by":                 (200, 200, 200, 404, 401),
     "POST /api/v1/boards/{board_id}/items":                            (201, 201, 403, 404, 401),
     "GET /api/v1/items/{item_id}":                                     (200, 200, 200, 404, 401),
     "PATCH /api/v1/items/{item_id}":                                   (200, 200, 403, 404, 401),
@@ -278,6 +280,12 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "GET /api/v1/boards/{board_id}/forecast/when": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/forecast/when", {"params": {"items": 3}}
+    ),
+    "GET /api/v1/boards/{board_id}/commit-by": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/commit-by"
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/commit-by"
     ),
     "POST /api/v1/boards/{board_id}/items": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/items", {"json": {"title": f"Webinar follow-up {w.unique()}"}}

@@ -112,3 +112,18 @@ def test_screenshot_of_a_demo_board(page, sign_in, screenshot, demo_boards, boar
     expect(page.locator("li.card").first).to_be_visible()
     assert screenshot(page, f"board-{board.lower()}").stat().st_size > 0
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+@pytest.mark.parametrize("board", ["Marketing", "Sales"])
+def test_the_demo_board_shows_last_responsible_moment_badges(page, sign_in, demo_boards, board, api):
+    """Options that must be committed now (due) or are past their commit-by date (late) say so
+    on their card, with the commit-by date and why; the API lists the same items."""
+    page.goto(f"/boards/{demo_boards[board]}")
+    sign_in(page, "bob", DEMO_PASSWORD)
+    listed = api.get(f"/boards/{demo_boards[board]}/commit-by").json()
+    late_or_due = [row for row in listed if row["status"] in ("late", "due")]
+    assert late_or_due, "the demo should have options past or at their last responsible moment"
+    for row in late_or_due:
+        badge = page.locator(f'li.card[data-item-id="{row["item_id"]}"] .lrm')
+        expect(badge).to_have_text(f"{row['status']} · commit by {row['commit_by']}")
+        assert badge.get_attribute("title") == row["why"]

@@ -15,7 +15,7 @@ from pullplan.services.accounts import ensure_admin
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
 from pullplan.storage.migrate import upgrade
-from pullplan.web.api import accounts, boards, errors, flow, items, workspaces
+from pullplan.web.api import accounts, boards, errors, flow, items, lrm, workspaces
 from pullplan.web.security import SecurityMiddleware
 from pullplan.web.ui import account_pages, docs, pages
 
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = db
     app.state.settings = settings
     api = APIRouter(prefix="/api/v1")
-    for module in (accounts, workspaces, boards, items, flow):
+    for module in (accounts, workspaces, boards, items, flow, lrm):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(account_pages.router)

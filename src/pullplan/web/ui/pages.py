@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pullplan.domain.items import age_days
 from pullplan.domain.permissions import Role
 from pullplan.services import boards as service
+from pullplan.services import lrm
 from pullplan.services.accounts import Principal
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import SignedIn, allow
@@ -35,6 +36,7 @@ def board_page(
     _: Annotated[Principal, allow(Role.VIEWER, on="board")],
 ):
     view = service.read_board(db, board_id)
+    lrm_by_item = {row.item.id: row for row in lrm.board_lrm(db, board_id=board_id)}
     today = view.read_at.date()
     last_option, first_committed = view.board.commitment_point
     return render(
@@ -45,5 +47,6 @@ def board_page(
             "today": today,
             "age": lambda item: age_days(item, today),
             "commitment_after": last_option.id if last_option and first_committed else None,
+            "lrm": lrm_by_item,
         },
     )
