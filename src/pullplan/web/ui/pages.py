@@ -1,4 +1,4 @@
-"""The pages: the boards of your workspaces, and a board (read-only)."""
+"""The pages: the boards of your workspaces, and a board (its items pulled by members)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pullplan.domain.items import age_days
-from pullplan.domain.permissions import Role
+from pullplan.domain.permissions import Role, at_least
 from pullplan.services import boards as service
 from pullplan.services import lrm
 from pullplan.services.accounts import Principal
@@ -33,7 +33,7 @@ def board_page(
     request: Request,
     board_id: PathId,
     db: DB,
-    _: Annotated[Principal, allow(Role.VIEWER, on="board")],
+    principal: Annotated[Principal, allow(Role.VIEWER, on="board")],
 ):
     view = service.read_board(db, board_id)
     lrm_by_item = {row.item.id: row for row in lrm.board_lrm(db, board_id=board_id)}
@@ -48,5 +48,7 @@ def board_page(
             "age": lambda item: age_days(item, today),
             "commitment_after": last_option.id if last_option and first_committed else None,
             "lrm": lrm_by_item,
+            # Only what the server would allow is offered; the move API checks again.
+            "can_move": at_least(principal.role_in(view.workspace_id), Role.MEMBER),
         },
     )
