@@ -21,6 +21,7 @@ from pullplan.services import boards as board_service
 from pullplan.services import flow as flow_service
 from pullplan.services import items as item_service
 from pullplan.services import lrm as lrm_service
+from pullplan.services import revenue as revenue_service
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import InvalidInput, ServiceError
 from pullplan.settings import Settings
@@ -499,6 +500,138 @@ def forecast_when(
         typer.echo(f"  {p.reading}")
     if f.target_probability is not None:
         typer.echo(f"  chance of done by {target}: {f.target_probability:.0%}")
+
+
+@forecast_app.command("revenue")
+def forecast_revenue(
+    board: Annotated[str, typer.Argument(help="Board id or name (a board whose deals have a value).")],
+    target: Annotated[float, typer.Option(help="The number to make: won revenue.")],
+    by: Annotated[
+        str | None, typer.Option(help="By this date, YYYY-MM-DD (default: end of quarter).")
+    ] = None,
+    trials: Annotated[int, typer.Option(help="Monte Carlo trials.")] = 10_000,
+    seed: Annotated[int | None, typer.Option(help="Seed, for the same result again.")] = None,
+    window: WindowOption = flow_service.DEFAULT_WINDOW_DAYS,
+    top: Annotated[int, typer.Option(help="How many deals to list.", min=0)] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Will we make our numbers: P(won revenue >= target by the date), from open and new deals."""
+    db = _database()
+    r = revenue_service.revenue_forecast(
+        db,
+        board_id=_board_id(db, board),
+        target=target,
+        by=_date("--by", by) if by else None,
+        trials=trials,
+        seed=seed,
+        window_days=window,
+    )
+    f, names = r.forecast, r.board.stage_names
+    data = {
+        "board": r.board.board_name,
+        "start": r.today.isoformat(),
+        "by": r.by.isoformat(),
+        "target": target,
+        "target_probability": f.target_probability,
+        "reading": f.reading,
+        "percentiles": [
+            {"percent": p.percent, "value": round(p.value, 2), "reading": p.reading} for p in f.percentiles
+        ],
+        "mean": round(f.mean, 2),
+        "weighted_pipeline": round(f.weighted_pipeline, 2),
+        "expected_new": round(f.expected_new, 2),
+        "comparison": f.comparison,
+        "trials": f.trials,
+        "seed": f.seed,
+        "deals": [
+            {
+                "item_id": d.item_id,
+                "title": r.titles.get(d.item_id, ""),
+                "stage": names[d.stage_id],
+                "value": round(d.value, 2),
+                "p_won_by": round(d.p_won_by, 4),
+                "expected": round(d.expected, 2),
+            }
+            for d in f.deals[:top]
+        ],
+        "notes": list(r.model.notes),
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(
+        f"Won revenue on {data['board']} from {data['start']} by {data['by']} "
+        f"({f.trials} trials, seed {f.seed}):"
+    )
+    typer.echo(f"  chance of at least {target:,.2f}: {f.target_probability:.0%}")
+    for p in f.percentiles:
+        typer.echo(f"  {p.reading}")
+    typer.echo(f"  {f.comparison}")
+    if data["deals"]:
+        typer.echo("  deals that move the result most (P(won by the date) x value):")
+        for d in data["deals"]:
+            typer.echo(
+                f"    #{d['item_id']:<6} {d['stage']:<12} {d['value']:>12,.2f}  "
+                f"P {d['p_won_by']:>5.0%}  {d['expected']:>12,.2f}  {d['title']}"
+            )
+    for note in r.model.notes:
+        typer.echo(f"  note: {note}")
+
+
+@forecast_app.command("backtest")
+def forecast_backtest(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    days: Annotated[int, typer.Option(help="How-many horizon, in days.")] = 14,
+    items: Annotated[int, typer.Option(help="When: how many items.")] = 5,
+    window: WindowOption = flow_service.DEFAULT_WINDOW_DAYS,
+    step: Annotated[int, typer.Option(help="Days between the replayed dates.")] = 7,
+    work_type: TypeFilter = None,
+    class_of_service: ClassFilter = None,
+    lane: LaneFilter = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replay the history: how often did a P% forecast come true? (it should, about P% of the time)"""
+    db = _database()
+    board_log, b = revenue_service.backtest_forecasts(
+        db,
+        board_id=_board_id(db, board),
+        days=days,
+        items=items,
+        window_days=window,
+        step=step,
+        filters=flow_service.filters(work_type, class_of_service, lane),
+    )
+
+    def rows(cals) -> list[dict]:
+        return [
+            {"percent": c.percent, "forecasts": c.forecasts, "hits": c.hits, "hit_rate": c.hit_rate}
+            for c in cals
+        ]
+
+    data = {
+        "board": board_log.board_name,
+        "days": b.days,
+        "items": b.items,
+        "window_days": b.window_days,
+        "step": b.step,
+        "forecast_dates": int(b.dates.size),
+        "skipped": b.skipped,
+        "how_many": rows(b.how_many),
+        "when": rows(b.when),
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(
+        f"Back-test of {data['board']}: {data['forecast_dates']} dates, every {step} days "
+        f"({data['skipped']} skipped), {window} days of history each"
+    )
+    typer.echo(
+        f"  {'forecast':<10} {'how many in ' + str(days) + ' days':>22} {'when ' + str(items) + ' items':>18}"
+    )
+    for h, w in zip(b.how_many, b.when, strict=True):
+        cells = ["-" if c.hit_rate is None else f"{c.hit_rate:.0%} ({c.hits}/{c.forecasts})" for c in (h, w)]
+        typer.echo(f"  {str(h.percent) + '%':<10} {cells[0]:>22} {cells[1]:>18}")
 
 
 # --- users ------------------------------------------------------------------------------------

@@ -138,6 +138,8 @@ READS_HISTORY = {
     "GET /api/v1/boards/{board_id}/metrics",
     "GET /api/v1/boards/{board_id}/forecast/how-many",
     "GET /api/v1/boards/{board_id}/forecast/when",
+    "GET /api/v1/boards/{board_id}/forecast/revenue",
+    "GET /api/v1/boards/{board_id}/forecast/backtest",
     "GET /api/v1/boards/{board_id}/commit-by",
     "GET /api/v1/workspaces/{workspace_id}/commit-by",
 }
@@ -266,8 +268,9 @@ QUERY: dict[str, Callable[[World], object]] = {
     "trials": lambda w: 1000,
     "seed": lambda w: 7,
     "items": lambda w: 3,
-    "target": lambda w: _days(30),
+    "target": lambda w: 50_000 if w.route.path.endswith("/revenue") else _days(30),  # an amount, or a date
     "owner_id": lambda w: w.team.users["bob"],
+    "step": lambda w: 7,
 }
 
 
@@ -405,6 +408,8 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/metrics": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/how-many": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/when": lambda w: None,
+    "GET /api/v1/boards/{board_id}/forecast/revenue": lambda w: None,
+    "GET /api/v1/boards/{board_id}/forecast/backtest": lambda w: None,
     "GET /api/v1/boards/{board_id}/commit-by": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w: None,
 }

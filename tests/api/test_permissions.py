@@ -67,6 +67,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/v1/boards/{board_id}/metrics":                           (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/forecast/how-many":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/forecast/when":                     (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/forecast/revenue":                  (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/forecast/backtest":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/commit-by":                         (200, 200, 200, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/commit-by":                 (200, 200, 200, 404, 401),
     "POST /api/v1/boards/{board_id}/items":                            (201, 201, 403, 404, 401),
@@ -280,6 +282,12 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "GET /api/v1/boards/{board_id}/forecast/when": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/forecast/when", {"params": {"items": 3}}
+    ),
+    "GET /api/v1/boards/{board_id}/forecast/revenue": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/forecast/revenue", {"params": {"target": 50_000, "trials": 1000}}
+    ),
+    "GET /api/v1/boards/{board_id}/forecast/backtest": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/forecast/backtest", {"params": {"days": 7}}
     ),
     "GET /api/v1/boards/{board_id}/commit-by": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/commit-by"

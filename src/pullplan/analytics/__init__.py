@@ -4,6 +4,7 @@ No framework, no database: a service builds a :class:`FlowLog` from the rows it 
 and calls these functions. See DESIGN §2 for the definitions.
 """
 
+from pullplan.analytics.backtest import BacktestResult, Calibration, backtest
 from pullplan.analytics.flow import (
     AgingWip,
     Assumption,
@@ -53,13 +54,25 @@ from pullplan.analytics.percentiles import (
     percentile,
     percentiles,
 )
+from pullplan.analytics.revenue import (
+    OpenDeal,
+    RevenueForecast,
+    RevenueModel,
+    StageModel,
+    forecast_revenue,
+    learn_model,
+    open_deals,
+    poisson_binomial,
+)
 
 __all__ = [
     "PERCENTILES",
     "PERCENTILE_METHOD",
     "AgingWip",
     "Assumption",
+    "BacktestResult",
     "Breach",
+    "Calibration",
     "CumulativeFlow",
     "CycleTimes",
     "FlowEfficiency",
@@ -69,13 +82,18 @@ __all__ = [
     "HowManyForecast",
     "ItemFacts",
     "LittlesLaw",
+    "OpenDeal",
+    "RevenueForecast",
+    "RevenueModel",
     "Sampler",
+    "StageModel",
     "Throughput",
     "WhenForecast",
     "Wip",
     "WipBreaches",
     "WorkItemAges",
     "aging_wip",
+    "backtest",
     "by_day",
     "combined",
     "cumulative_flow",
@@ -87,17 +105,21 @@ __all__ = [
     "empirical",
     "flow_efficiency",
     "flow_metrics",
+    "forecast_revenue",
     "how_many",
+    "learn_model",
     "littles_law",
+    "open_deals",
     "percentile",
     "percentiles",
+    "poisson_binomial",
     "poisson_rate",
     "simulate_finish_days",
     "simulate_totals",
     "throughput",
     "to_day",
+    "when",
     "wip",
     "wip_breaches",
-    "when",
     "work_item_age",
 ]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from pullplan.analytics import PERCENTILE_METHOD
 from pullplan.domain.board import ClassOfService
 from pullplan.domain.permissions import Role
-from pullplan.services import flow
+from pullplan.services import flow, revenue
 from pullplan.services.accounts import Principal
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import RESPONSES
@@ -268,4 +268,191 @@ def forecast_when(
         target=target,
         target_probability=f.target_probability,
         cdf=[round(float(x), 6) for x in f.cdf],
+    )
+
+
+class RevenuePercentileRead(BaseModel):
+    percent: int
+    value: float
+    reading: str
+
+
+class DealContributionRead(BaseModel):
+    item_id: int
+    title: str
+    stage_id: int
+    stage: str
+    value: float
+    win_probability: float = Field(description="its stage's, learned from history")
+    p_won_by: float = Field(description="P(won by the date)")
+    expected: float = Field(description="P(won by the date) x value: how much it moves the result")
+
+
+class StageWinRead(BaseModel):
+    stage_id: int
+    stage: str
+    win_probability: float
+    won: int
+    lost: int
+    pooled: bool
+
+
+class RevenueRead(BaseModel):
+    question: str
+    reading: str = Field(
+        description="How to read the percentiles: a chance of AT LEAST that much won by the date."
+    )
+    start: dt.date
+    by: dt.date
+    target: float | None
+    target_probability: float | None = Field(description="P(won revenue >= target by the date)")
+    trials: int
+    seed: int
+    percentiles: list[RevenuePercentileRead]
+    mean: float
+    weighted_pipeline: float
+    expected_open_by_date: float
+    expected_new: float
+    comparison: str
+    new_deals_per_week: float
+    stages: list[StageWinRead]
+    deals: list[DealContributionRead] = Field(
+        description="open deals, the largest expected contribution first"
+    )
+    notes: list[str]
+
+
+class CalibrationRead(BaseModel):
+    percent: int
+    forecasts: int
+    hits: int
+    hit_rate: float | None
+
+
+class BacktestRead(BaseModel):
+    question: str
+    reading: str
+    days: int
+    items: int
+    window_days: int
+    step: int
+    forecast_dates: int
+    skipped: int
+    how_many: list[CalibrationRead]
+    when: list[CalibrationRead]
+
+
+def _money(x: float) -> float:
+    return round(float(x), 2)
+
+
+@router.get("/boards/{board_id}/forecast/revenue", response_model=RevenueRead)
+def forecast_revenue(
+    board_id: PathId,
+    db: DB,
+    _: ViewerOnBoard,
+    target: Annotated[float | None, Query(ge=0, le=revenue.MAX_TARGET, allow_inf_nan=False)] = None,
+    by: dt.date | None = None,
+    trials: Trials = 10_000,
+    seed: Seed = None,
+    window_days: Window = flow.DEFAULT_WINDOW_DAYS,
+):
+    """Will we make our numbers: P(won revenue >= target by the date, default the end of the
+    quarter) from the open deals (win probability per stage and time to close learned from
+    history) and new deals arriving at the historical rate. Read each percentile as "P%
+    chance of AT LEAST that much won by the date"."""
+    r = revenue.revenue_forecast(
+        db, board_id=board_id, target=target, by=by, trials=trials, seed=seed, window_days=window_days
+    )
+    f, names = r.forecast, r.board.stage_names
+    return RevenueRead(
+        question=f"How much will be won by {r.by}?",
+        reading=f.reading,
+        start=r.today,
+        by=r.by,
+        target=target,
+        target_probability=f.target_probability,
+        trials=f.trials,
+        seed=f.seed,
+        percentiles=[
+            RevenuePercentileRead(percent=p.percent, value=_money(p.value), reading=p.reading)
+            for p in f.percentiles
+        ],
+        mean=_money(f.mean),
+        weighted_pipeline=_money(f.weighted_pipeline),
+        expected_open_by_date=_money(f.expected_open_by_date),
+        expected_new=_money(f.expected_new),
+        comparison=f.comparison,
+        new_deals_per_week=round(r.model.weekly_rate, 3),
+        stages=[
+            StageWinRead(
+                stage_id=s.stage_id,
+                stage=names[s.stage_id],
+                win_probability=s.win_probability,
+                won=s.won,
+                lost=s.lost,
+                pooled=s.pooled,
+            )
+            for s in r.model.stages.values()
+        ],
+        deals=[
+            DealContributionRead(
+                item_id=d.item_id,
+                title=r.titles.get(d.item_id, ""),
+                stage_id=d.stage_id,
+                stage=names[d.stage_id],
+                value=_money(d.value),
+                win_probability=d.win_probability,
+                p_won_by=d.p_won_by,
+                expected=_money(d.expected),
+            )
+            for d in f.deals
+        ],
+        notes=list(r.model.notes),
+    )
+
+
+@router.get("/boards/{board_id}/forecast/backtest", response_model=BacktestRead)
+def forecast_backtest(
+    board_id: PathId,
+    db: DB,
+    _: ViewerOnBoard,
+    days: Annotated[int, Query(ge=1, le=revenue.MAX_BACKTEST_DAYS, description="how-many horizon")] = 14,
+    items: Annotated[int, Query(ge=1, le=10_000, description="when: how many items")] = 5,
+    window_days: Window = flow.DEFAULT_WINDOW_DAYS,
+    step: Annotated[int, Query(ge=1, le=revenue.MAX_BACKTEST_DAYS, description="days between dates")] = 7,
+    work_type: FilterName = None,
+    class_of_service: ClassOfService | None = None,
+    lane: FilterName = None,
+):
+    """Replay the board's history: at past dates, forecast from the history before them and
+    check what happened. A P% forecast should come true about P% of the time."""
+    chosen = flow.filters(work_type, class_of_service.value if class_of_service else None, lane)
+    _, b = revenue.backtest_forecasts(
+        db,
+        board_id=board_id,
+        days=days,
+        items=items,
+        window_days=window_days,
+        step=step,
+        filters=chosen,
+    )
+
+    def rows(cals) -> list[CalibrationRead]:
+        return [
+            CalibrationRead(percent=c.percent, forecasts=c.forecasts, hits=c.hits, hit_rate=c.hit_rate)
+            for c in cals
+        ]
+
+    return BacktestRead(
+        question=f"How often did the forecasts come true (how many in {b.days} days; when {b.items} items)?",
+        reading="how_many: came true when at least K items were done; when: when done within D days",
+        days=b.days,
+        items=b.items,
+        window_days=b.window_days,
+        step=b.step,
+        forecast_dates=int(b.dates.size),
+        skipped=b.skipped,
+        how_many=rows(b.how_many),
+        when=rows(b.when),
     )
