@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -326,3 +327,46 @@ def _session_client(
         if signed.status_code != 303:
             pytest.fail(f"signing {username} in with httpx answered {signed.status_code}: {signed.text}")
         yield client
+
+
+# --- a small board of its own, for tests that change items -----------------------------------
+
+STAGES = [
+    {"name": "Ideas", "kind": "option"},
+    {"name": "Doing", "kind": "committed", "wip_limit": 1, "wip_mode": "block"},
+    {"name": "Review", "kind": "committed", "wip_limit": 1, "wip_mode": "reason"},
+    {"name": "Done", "kind": "done"},
+]
+
+
+class SmallBoard:
+    """A fresh board made through the API, with its stage ids by name."""
+
+    def __init__(self, api, workspace_id: int, stages: list[dict] = STAGES) -> None:
+        self.api = api
+        created = api.post(
+            f"/workspaces/{workspace_id}/boards",
+            json={"name": f"Pull test {uuid.uuid4().hex[:8]}", "stages": stages},
+        )
+        assert created.status_code == 201, created.text
+        self.id = created.json()["id"]
+        self.stage = {s["name"]: s["id"] for s in created.json()["stages"]}
+
+    def add(self, title: str, stage: str = "Ideas") -> int:
+        created = self.api.post(
+            f"/boards/{self.id}/items", json={"title": title, "stage_id": self.stage[stage]}
+        )
+        assert created.status_code == 201, created.text
+        return created.json()["item"]["id"]
+
+    def stage_of(self, item_id: int) -> int:
+        return self.api.get(f"/items/{item_id}").raise_for_status().json()["stage_id"]
+
+    @property
+    def path(self) -> str:
+        return f"/boards/{self.id}"
+
+
+@pytest.fixture
+def small_board(api, demo_workspace_id) -> SmallBoard:
+    return SmallBoard(api, demo_workspace_id)

@@ -5,56 +5,15 @@ offered none of it. Each test that changes items builds its own small board."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
+from conftest import SmallBoard
 
 from pullplan.demo import DEMO_PASSWORD
 
 expect = pytest.importorskip(
     "playwright.sync_api", reason="the Python package playwright is not installed (pip install -e '.[test]')"
 ).expect
-
-STAGES = [
-    {"name": "Ideas", "kind": "option"},
-    {"name": "Doing", "kind": "committed", "wip_limit": 1, "wip_mode": "block"},
-    {"name": "Review", "kind": "committed", "wip_limit": 1, "wip_mode": "reason"},
-    {"name": "Done", "kind": "done"},
-]
-
-
-class SmallBoard:
-    """A fresh board made through the API, with its stage ids by name."""
-
-    def __init__(self, api, workspace_id: int, stages: list[dict] = STAGES) -> None:
-        self.api = api
-        created = api.post(
-            f"/workspaces/{workspace_id}/boards",
-            json={"name": f"Pull test {uuid.uuid4().hex[:8]}", "stages": stages},
-        )
-        assert created.status_code == 201, created.text
-        self.id = created.json()["id"]
-        self.stage = {s["name"]: s["id"] for s in created.json()["stages"]}
-
-    def add(self, title: str, stage: str = "Ideas") -> int:
-        created = self.api.post(
-            f"/boards/{self.id}/items", json={"title": title, "stage_id": self.stage[stage]}
-        )
-        assert created.status_code == 201, created.text
-        return created.json()["item"]["id"]
-
-    def stage_of(self, item_id: int) -> int:
-        return self.api.get(f"/items/{item_id}").raise_for_status().json()["stage_id"]
-
-    @property
-    def path(self) -> str:
-        return f"/boards/{self.id}"
-
-
-@pytest.fixture
-def small_board(api, demo_workspace_id) -> SmallBoard:
-    return SmallBoard(api, demo_workspace_id)
-
 
 def open_board(page, sign_in, board: SmallBoard, user: str = "bob"):
     page.goto(board.path)

@@ -24,6 +24,7 @@ from pullplan.storage.tables import (
     ItemRow,
     LaneRow,
     StageRow,
+    TransitionRow,
     WorkspaceRow,
     WorkTypeRow,
 )
@@ -427,6 +428,14 @@ def read_board(
         stages=[StageView(s, counts.get(s.id, 0), by_stage[s.id]) for s in board.stages],
         read_at=now or utcnow(),
     )
+
+
+def last_transition_id(db: Database, board_id: int) -> int:
+    """The newest entry of the board's transition log (0 when it has none)."""
+    with db.read() as session:
+        return session.scalar(
+            select(func.coalesce(func.max(TransitionRow.id), 0)).where(TransitionRow.board_id == board_id)
+        )
 
 
 def finished_items(

@@ -35,6 +35,7 @@ def board_page(
     db: DB,
     principal: Annotated[Principal, allow(Role.VIEWER, on="board")],
 ):
+    last_transition = service.last_transition_id(db, board_id)  # read first: never miss a change
     view = service.read_board(db, board_id)
     lrm_by_item = {row.item.id: row for row in lrm.board_lrm(db, board_id=board_id)}
     today = view.read_at.date()
@@ -48,6 +49,7 @@ def board_page(
             "age": lambda item: age_days(item, today),
             "commitment_after": last_option.id if last_option and first_committed else None,
             "lrm": lrm_by_item,
+            "last_transition": last_transition,
             # Only what the server would allow is offered; the move API checks again.
             "can_move": at_least(principal.role_in(view.workspace_id), Role.MEMBER),
         },

@@ -404,4 +404,71 @@
     panel.hidden = open;
     if (!open) loadPullNext(stage);
   });
+
+  // --- live updates: what others change shows within a second or two -----------------------
+  // The page polls the board's append-only transition log (GET .../transitions?after_id=) and
+  // refreshes the cards it names: short polling, standard HTTP, nothing kept on the server.
+  let lastSeen = Number(board.dataset.lastTransition || 0);
+  let polling = false;
+
+  function showBlocked(card, item) {
+    card.classList.toggle("blocked", Boolean(item.blocked));
+    const old = card.querySelector(".blocker");
+    if (old) old.remove();
+    if (item.blocked) {
+      const note = el("div", { className: "blocker" }, `Blocked: ${item.blocked_reason || ""}`);
+      const before = card.querySelector(".pull-warning, .move-button, .move-menu");
+      if (before) before.before(note);
+      else card.append(note);
+    }
+  }
+
+  async function refreshItem(itemId) {
+    const response = await fetch(`/api/v1/items/${Number(itemId)}`, { headers: { accept: "application/json" } });
+    if (!response.ok) return;
+    const item = await response.json();
+    const card = cardById(item.id);
+    const from = card ? card.closest(".stage") : null;
+    const target = item.archived_at ? null : stageById(item.stage_id);
+    if (!target) {
+      if (card) {
+        card.remove();
+        addToCount(from, -1);
+      }
+      return;
+    }
+    if (!card) {
+      placeCard(null, item, null, target);
+      return;
+    }
+    if (from !== target) placeCard(card, item, from, target);
+    const title = card.querySelector(".title");
+    if (title && title.textContent !== item.title) title.textContent = item.title;
+    showBlocked(card, item);
+  }
+
+  async function poll() {
+    if (polling || document.hidden) return;
+    polling = true;
+    try {
+      for (let page = 0; page < 5; page += 1) {
+        const response = await fetch(`/api/v1/boards/${boardId}/transitions?after_id=${lastSeen}&limit=200`, {
+          headers: { accept: "application/json" },
+        });
+        if (!response.ok) return;
+        const rows = await response.json();
+        if (!rows.length) return;
+        lastSeen = rows[rows.length - 1].id;
+        const changed = [...new Set(rows.map((row) => row.item_id))];
+        for (const itemId of changed) await refreshItem(itemId);
+        if (rows.length < 200) return;
+      }
+    } catch (error) {
+      // Offline for a moment: the next poll catches up from the same place in the log.
+    } finally {
+      polling = false;
+    }
+  }
+
+  setInterval(poll, 1000);
 })();
