@@ -114,7 +114,7 @@ def read_log(db: Database, board_id: int, *, now: dt.datetime | None = None) -> 
             .outerjoin(LaneRow, LaneRow.id == ItemRow.lane_id)
             .where(ItemRow.board_id == board_id)
         ).all()
-    tz = _zone(board.time_zone)
+    tz = zone(board.time_zone)
     log = analytics.FlowLog.from_rows(
         rows, [(s.id, s.kind, s.position) for s in stages], items=[tuple(i) for i in items], tz=tz
     )
@@ -225,7 +225,8 @@ def forecast_when(
     )
 
 
-def _zone(name: str) -> dt.tzinfo:
+def zone(name: str) -> dt.tzinfo:
+    """The workspace's time zone; UTC when the name is unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from pullplan import analytics
 from pullplan.domain.board import ClassOfService, StageKind
 from pullplan.domain.calendar import WorkCalendar
 from pullplan.domain.items import WorkItem
@@ -21,11 +20,12 @@ from pullplan.domain.lrm import (
     committed_status,
     option_status,
 )
+from pullplan.services import flow
+from pullplan.services.clock import utcnow
 from pullplan.services.errors import NotFound
-from pullplan.services.flow import read_log
 from pullplan.storage.database import Database
 from pullplan.storage.repositories import load_board, load_items
-from pullplan.storage.tables import BoardRow, ItemRow, WorkTypeRow
+from pullplan.storage.tables import BoardRow, ItemRow, WorkspaceRow, WorkTypeRow
 
 # Statuses in the order a team deals with them.
 URGENCY = {
@@ -49,20 +49,32 @@ class ItemLrm:
 
 
 def board_model(db: Database, board_id: int) -> tuple[CycleTimeModel, dt.date]:
-    """Cycle times of the board's finished items per (work type, class), and today."""
-    board = read_log(db, board_id)
-    ct = analytics.cycle_times(board.log)
+    """Cycle times of the board's finished items per (work type, class), and today, in the
+    workspace's time zone. The commit and done dates are the ones the transition log gives,
+    kept on each item (so this reads one row per finished item, not the whole log)."""
     with db.read() as session:
-        attributes = dict(
-            (i, (t, c))
-            for i, t, c in session.execute(
-                select(ItemRow.id, WorkTypeRow.name, ItemRow.class_of_service)
-                .outerjoin(WorkTypeRow, WorkTypeRow.id == ItemRow.work_type_id)
-                .where(ItemRow.board_id == board_id)
-            )
+        zone = session.scalar(
+            select(WorkspaceRow.time_zone)
+            .join(BoardRow, BoardRow.workspace_id == WorkspaceRow.id)
+            .where(BoardRow.id == board_id)
         )
-    samples = [(*attributes[int(i)], int(d)) for i, d in zip(ct.item_ids, ct.days, strict=True)]
-    return CycleTimeModel.from_samples(samples), board.today
+        if zone is None:
+            raise NotFound("Board", board_id)
+        rows = session.execute(
+            select(WorkTypeRow.name, ItemRow.class_of_service, ItemRow.committed_at, ItemRow.done_at)
+            .outerjoin(WorkTypeRow, WorkTypeRow.id == ItemRow.work_type_id)
+            .where(
+                ItemRow.board_id == board_id,
+                ItemRow.done_at.is_not(None),
+                ItemRow.committed_at.is_not(None),
+            )
+        ).all()
+    tz = flow.zone(zone)
+    samples = [
+        (work_type, cos, (done.astimezone(tz).date() - committed.astimezone(tz).date()).days + 1)
+        for work_type, cos, committed, done in rows
+    ]
+    return CycleTimeModel.from_samples(samples), utcnow().astimezone(tz).date()
 
 
 def board_lrm(
