@@ -41,3 +41,23 @@ def test_another_users_move_block_edit_and_new_card_show_without_a_reload(
 
     assert page.evaluate("window.__notReloaded") is True  # the same page all along
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+def test_a_pull_in_one_browser_shows_in_another_within_two_seconds(
+    page, browser, live_server, sign_in, small_board, browser_log
+):
+    item = small_board.add("Customer story: Acme")
+    open_board(page, sign_in, small_board, user="bob")  # bob pulls here
+    other = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 800})
+    try:
+        watcher = other.new_page()
+        open_board(watcher, sign_in, small_board, user="alice")  # alice watches there
+        card(page, item).drag_to(stage(page, "Doing").locator("header"))
+        expect(stage(page, "Doing").locator(f'li.card[data-item-id="{item}"]')).to_be_visible()
+        expect(stage(watcher, "Doing").locator(f'li.card[data-item-id="{item}"]')).to_be_visible(
+            timeout=LIVE_MS
+        )
+        expect(stage(watcher, "Doing").locator(".count .n")).to_have_text("1")
+    finally:
+        other.close()
+    assert browser_log.problems() == [] and browser_log.bad_responses == []
