@@ -69,7 +69,7 @@
     if (canMove) {
       card.tabIndex = 0;
       card.draggable = true;
-      card.setAttribute("aria-keyshortcuts", "Enter");
+      card.setAttribute("aria-keyshortcuts", "Enter D");
     }
     const meta = el("div", { className: "meta" }, el("span", { className: "cos" }, item.class_of_service.replace("_", " ")));
     if (item.work_type_name) meta.append(el("span", {}, item.work_type_name));
@@ -78,6 +78,7 @@
     card.append(el("div", { className: "title" }, item.title), meta);
     if (item.blocked) card.append(el("div", { className: "blocker" }, `Blocked: ${item.blocked_reason || ""}`));
     if (canMove) card.append(moveButton());
+    card.append(el("button", { type: "button", className: "details-button", "aria-haspopup": "dialog" }, "Details"));
     return card;
   }
 
@@ -111,12 +112,13 @@
 
   // --- the one move path ----------------------------------------------------------------------
 
-  async function postMove(itemId, body) {
-    const response = await fetch(`/api/v1/items/${Number(itemId)}/move`, {
-      method: "POST",
+  /** Send a write to the API (with the page's CSRF token): resolves {status, data}. */
+  async function send(method, path, body) {
+    const response = await fetch(`/api/v1${path}`, {
+      method,
       credentials: "same-origin",
       headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": csrf },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     let data = null;
     try {
@@ -126,6 +128,8 @@
     }
     return { status: response.status, data };
   }
+
+  const postMove = (itemId, body) => send("POST", `/items/${Number(itemId)}/move`, body);
 
   /** Pull an item into a stage. Resolves true when the server moved it (and so did the page). */
   async function pull(itemId, toStageId, options) {
@@ -417,16 +421,33 @@
     if (old) old.remove();
     if (item.blocked) {
       const note = el("div", { className: "blocker" }, `Blocked: ${item.blocked_reason || ""}`);
-      const before = card.querySelector(".pull-warning, .move-button, .move-menu");
+      const before = card.querySelector(".pull-warning, .move-button, .move-menu, .details-button");
       if (before) before.before(note);
       else card.append(note);
     }
   }
 
+  function showDue(card, item) {
+    let due = card.querySelector(".meta .due");
+    if (!item.due_date) {
+      if (due) due.remove();
+      return;
+    }
+    if (!due) {
+      due = el("span", { className: "due" });
+      card.querySelector(".meta").append(due);
+    }
+    due.textContent = `due ${item.due_date}`;
+  }
+
   async function refreshItem(itemId) {
     const response = await fetch(`/api/v1/items/${Number(itemId)}`, { headers: { accept: "application/json" } });
-    if (!response.ok) return;
-    const item = await response.json();
+    if (response.ok) applyItem(await response.json());
+  }
+
+  /** Show an item as the server last answered it: placed, moved, removed or updated. Safe
+      to repeat (the poll may bring the same item again). */
+  function applyItem(item) {
     const card = cardById(item.id);
     const from = card ? card.closest(".stage") : null;
     const target = item.archived_at ? null : stageById(item.stage_id);
@@ -444,6 +465,7 @@
     if (from !== target) placeCard(card, item, from, target);
     const title = card.querySelector(".title");
     if (title && title.textContent !== item.title) title.textContent = item.title;
+    showDue(card, item);
     showBlocked(card, item);
   }
 
@@ -471,4 +493,250 @@
   }
 
   setInterval(poll, 1000);
+
+  // --- card details: the full item and its history; members also edit, block, discard, archive
+  // Every write goes to the server first: the card and the panel change only after it agreed,
+  // and a refusal is shown in the panel in the server's words.
+  const details = document.querySelector("dialog.details-dialog");
+  const detailsTitle = details.querySelector("#details-title");
+  const detailsAlert = details.querySelector(".details-alert");
+  const detailsBody = details.querySelector(".details-body");
+  let shownId = null;
+
+  async function getJson(path) {
+    const response = await fetch(`/api/v1${path}`, { headers: { accept: "application/json" } });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+    return data;
+  }
+
+  /** The server's words for a refused write; a 422 names its field. */
+  function refusal(answer) {
+    const error = (answer.data && answer.data.error) || {};
+    let message = error.message || `The server answered ${answer.status}.`;
+    if (answer.status === 422 && error.field && !message.startsWith(`${error.field}:`)) message = `${error.field}: ${message}`;
+    const words = findingWords(error.reasons);
+    return words.length ? `${message} ${words.join(" ")}` : message;
+  }
+
+  function tell(message) {
+    detailsAlert.replaceChildren();
+    if (message) detailsAlert.append(el("p", {}, message));
+  }
+
+  const stageLabel = (id) => (stageById(id) ? stageById(id).dataset.stageName : `stage ${id}`);
+  const KIND_WORDS = {
+    created: "Created", moved: "Moved", override: "Pulled over a limit", blocked: "Blocked",
+    unblocked: "Unblocked", edited: "Edited", split: "Split", archived: "Archived",
+  };
+
+  function historyRow(t) {
+    let what = KIND_WORDS[t.kind] || t.kind;
+    if (t.from_stage_id) what += ` from ${stageLabel(t.from_stage_id)}`;
+    if (t.to_stage_id) what += ` ${t.kind === "created" ? "in" : "to"} ${stageLabel(t.to_stage_id)}`;
+    const changes = t.details && t.details.changes;
+    if (changes) what += `: ${Object.keys(changes).join(", ").replaceAll("_", " ")}`;
+    return el(
+      "li",
+      { "data-kind": t.kind },
+      el("time", { datetime: t.at }, t.at.replace("T", " ").slice(0, 16)),
+      el("span", { className: "what" }, what),
+      t.reason ? el("span", { className: "reason" }, `Reason: ${t.reason}`) : null,
+    );
+  }
+
+  function facts(item) {
+    const list = el("dl", { className: "facts" });
+    const fact = (term, value) => {
+      if (value !== null && value !== undefined && value !== "") list.append(el("dt", {}, term), el("dd", {}, String(value)));
+    };
+    fact("Stage", stageLabel(item.stage_id));
+    fact("Type", item.work_type_name);
+    fact("Class", item.class_of_service.replace("_", " "));
+    fact("Owner", item.owner_name);
+    fact("Due date", item.due_date);
+    fact("Value", item.value);
+    fact("Tags", item.tags.join(", "));
+    fact("Ready", item.ready ? "yes" : "no");
+    fact("Blocked", item.blocked ? item.blocked_reason || "yes" : null);
+    fact("Archived", item.archived_at && item.archived_at.slice(0, 10));
+    return list;
+  }
+
+  function editForm(item) {
+    const form = el(
+      "form",
+      { className: "edit-form", novalidate: "" },
+      el("h3", {}, "Edit"),
+      el("label", {}, "Title", el("input", { name: "title", maxlength: "200", autocomplete: "off" })),
+      el("label", {}, "Description", el("textarea", { name: "description", rows: "4" })),
+      el("label", {}, "Due date", el("input", { name: "due_date", type: "date" })),
+      el("div", { className: "buttons" }, el("button", { type: "submit" }, "Save")),
+    );
+    form.elements.title.value = item.title;
+    form.elements.description.value = item.description;
+    form.elements.due_date.value = item.due_date || "";
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const changes = {};
+      if (form.elements.title.value !== item.title) changes.title = form.elements.title.value;
+      if (form.elements.description.value !== item.description) changes.description = form.elements.description.value;
+      const due = form.elements.due_date.value || null;
+      if (due !== (item.due_date || null)) changes.due_date = due;
+      if (Object.keys(changes).length) act("PATCH", "", changes);
+      else tell("Nothing to save: no field was changed.");
+    });
+    return form;
+  }
+
+  function actions(item) {
+    const box = el("div", { className: "item-actions" }, el("h3", {}, "Actions"));
+    const button = (words, onClick) => {
+      const node = el("button", { type: "button" }, words);
+      node.addEventListener("click", onClick);
+      return node;
+    };
+    if (item.blocked) {
+      box.append(button("Unblock", () => act("POST", "/unblock")));
+    } else {
+      const form = el(
+        "form",
+        { className: "block-form", novalidate: "" },
+        el("label", {}, "Blocked because", el("input", { name: "reason", maxlength: "500", autocomplete: "off" })),
+        el("button", { type: "submit" }, "Block"),
+      );
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        act("POST", "/block", { reason: form.elements.reason.value });
+      });
+      box.append(form);
+    }
+    box.append(
+      el("div", { className: "buttons" }, button("Discard", () => act("POST", "/discard")), button("Archive", () => act("POST", "/archive"))),
+    );
+    return box;
+  }
+
+  function render(item, history) {
+    detailsTitle.textContent = item.title;
+    const description = el(
+      "section",
+      { className: "description" },
+      el("h3", {}, "Description"),
+      item.description ? el("p", {}, item.description) : el("p", { className: "muted" }, "No description."),
+    );
+    const parts = [facts(item), description];
+    if (canMove && !item.archived_at) parts.push(editForm(item), actions(item));
+    const rows = history.map(historyRow).reverse(); // newest first
+    parts.push(el("section", { className: "history" }, el("h3", {}, "History"), el("ol", {}, ...rows)));
+    detailsBody.replaceChildren(...parts);
+  }
+
+  async function loadDetails() {
+    const id = shownId;
+    try {
+      const [item, history] = await Promise.all([getJson(`/items/${id}`), getJson(`/items/${id}/transitions`)]);
+      if (id === shownId) render(item, history);
+    } catch (error) {
+      if (id === shownId) detailsBody.replaceChildren(el("p", { className: "error" }, `Could not read the item: ${error.message}`));
+    }
+  }
+
+  function openDetails(itemId) {
+    shownId = Number(itemId);
+    tell(null);
+    const titleNode = cardById(shownId) && cardById(shownId).querySelector(".title");
+    detailsTitle.textContent = titleNode ? titleNode.textContent : "Item";
+    detailsBody.replaceChildren(el("p", { className: "muted" }, "Loading\u2026"));
+    if (!details.open) details.showModal();
+    loadDetails();
+  }
+
+  /** A write about the shown item. On success the card follows the server's item and the
+      panel is read again; on a refusal only the panel's alert changes. */
+  async function act(method, suffix, body) {
+    const id = shownId;
+    tell(null);
+    const buttons = [...detailsBody.querySelectorAll("button")];
+    for (const node of buttons) node.disabled = true;
+    let answer;
+    try {
+      answer = await send(method, `/items/${id}${suffix}`, body);
+    } catch (_) {
+      answer = null;
+    } finally {
+      for (const node of buttons) node.disabled = false;
+    }
+    if (id !== shownId) return;
+    if (!answer) {
+      tell("Could not reach the server: nothing was changed.");
+    } else if (answer.status >= 200 && answer.status < 300 && answer.data) {
+      applyItem(answer.data.item || answer.data);
+      await loadDetails();
+    } else {
+      tell(`Not done: ${refusal(answer)}`);
+      const field = answer.data && answer.data.error && answer.data.error.field;
+      const input = field && detailsBody.querySelector(`[name="${CSS.escape(field)}"]`);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      }
+    }
+  }
+
+  details.querySelector(".details-close").addEventListener("click", () => details.close());
+  details.addEventListener("close", () => {
+    const card = shownId === null ? null : cardById(shownId);
+    shownId = null;
+    if (card) (canMove ? card : card.querySelector(".details-button")).focus();
+  });
+
+  board.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const card = target && target.closest("li.card");
+    if (card && target.closest(".details-button, .title")) openDetails(card.dataset.itemId);
+  });
+  board.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if ((event.key === "d" || event.key === "D") && !event.ctrlKey && !event.metaKey && !event.altKey
+        && target instanceof Element && target.matches("li.card")) {
+      event.preventDefault();
+      openDetails(target.dataset.itemId);
+    }
+  });
+
+  // --- "+ Add card" at the top of an option stage (members) ----------------------------------
+
+  board.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest(".add-card-button") : null;
+    if (!button) return;
+    const form = button.closest(".stage").querySelector("form.add-card");
+    const open = button.getAttribute("aria-expanded") === "true";
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+    form.hidden = open;
+    if (!open) form.elements.title.focus();
+  });
+  board.addEventListener("submit", async (event) => {
+    const form = event.target instanceof Element ? event.target.closest("form.add-card") : null;
+    if (!form) return;
+    event.preventDefault();
+    const stage = form.closest(".stage");
+    const title = form.elements.title.value;
+    say(stage, null);
+    let answer;
+    try {
+      answer = await send("POST", `/boards/${boardId}/items`, { title, stage_id: Number(stage.dataset.stageId) });
+    } catch (_) {
+      say(stage, `Could not reach the server: ${quoted(title)} was not added.`);
+      return;
+    }
+    if (answer.status === 201 && answer.data) {
+      applyItem(answer.data.item);
+      showPullNote(cardById(answer.data.item.id), answer.data);
+      form.reset();
+      form.elements.title.focus();
+    } else {
+      say(stage, `${quoted(title)} was not added: ${refusal(answer)}`);
+    }
+  });
 })();
