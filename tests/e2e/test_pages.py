@@ -127,3 +127,16 @@ def test_the_demo_board_shows_last_responsible_moment_badges(page, sign_in, demo
         badge = page.locator(f'li.card[data-item-id="{row["item_id"]}"] .lrm')
         expect(badge).to_have_text(f"{row['status']} · commit by {row['commit_by']}")
         assert badge.get_attribute("title") == row["why"]
+
+
+def test_cards_older_than_the_boards_85th_percentile_are_marked(page, sign_in, demo_boards):
+    page.goto(f"/boards/{demo_boards['Sales']}")
+    sign_in(page, "carol", DEMO_PASSWORD)
+    marked = page.locator(".age.aging")
+    expect(marked.first).to_be_visible()
+    title = marked.first.get_attribute("title")
+    limit = int(title.split("(")[1].split()[0])
+    for text in marked.all_inner_texts():
+        assert int(text.rstrip("d ▲")) > limit
+    unmarked_committed = page.locator(".stage.kind-committed .age:not(.aging)").all_inner_texts()
+    assert all(int(t.rstrip("d ▲")) <= limit for t in unmarked_committed)

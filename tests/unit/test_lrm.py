@@ -99,3 +99,12 @@ def test_committed_items_are_at_risk_when_older_than_the_sle_or_short_of_time():
 def test_commitment_timing_counts_days_early_or_late():
     assert commitment_timing(D(2026, 11, 20), D(2026, 12, 7)) == -17  # committed 17 days early
     assert commitment_timing(D(2026, 12, 9), D(2026, 12, 7)) == 2
+
+
+def test_the_boards_own_percentile_pools_every_cell():
+    model = CycleTimeModel.from_samples(
+        [("Content", C.STANDARD, d) for d in range(1, 11)]
+        + [("Event", C.FIXED_DATE, d) for d in range(11, 21)]
+    )
+    assert model.board_lead_time(85) == LeadTime(days=17, percentile=85, samples=20, pooled=True)
+    assert CycleTimeModel.from_samples([]).board_lead_time(85) is None

@@ -85,6 +85,13 @@ class CycleTimeModel:
             return None
         return LeadTime(values[nearest_rank(len(values), p) - 1], p, len(values), pooled)
 
+    def board_lead_time(self, p: int) -> LeadTime | None:
+        """The p-th percentile cycle time of everything the board has finished."""
+        values = self.pooled
+        if not values:
+            return None
+        return LeadTime(values[nearest_rank(len(values), p) - 1], p, len(values), True)
+
     def sle(self, work_type: str | None, cos: ClassOfService, p: int = 85) -> LeadTime | None:
         """The service level expectation: "p% of these items finish within N days"."""
         return self.lead_time(work_type, cos, p)

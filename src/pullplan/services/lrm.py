@@ -83,9 +83,11 @@ def board_lrm(
     board_id: int,
     policy: LrmPolicy = LrmPolicy(),
     calendar: WorkCalendar = WorkCalendar(),
+    model: tuple[CycleTimeModel, dt.date] | None = None,
 ) -> list[ItemLrm]:
-    """Every open item with a commit-by date or a committed status, most urgent first."""
-    model, today = board_model(db, board_id)
+    """Every open item with a commit-by date or a committed status, most urgent first
+    (`model`: the board's model and today, when the caller has them already)."""
+    model, today = model or board_model(db, board_id)
     with db.read() as session:
         board = load_board(session, board_id)
         if board is None:

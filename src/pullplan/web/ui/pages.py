@@ -37,7 +37,9 @@ def board_page(
 ):
     last_transition = service.last_transition_id(db, board_id)  # read first: never miss a change
     view = service.read_board(db, board_id)
-    lrm_by_item = {row.item.id: row for row in lrm.board_lrm(db, board_id=board_id)}
+    model = lrm.board_model(db, board_id)
+    lrm_by_item = {row.item.id: row for row in lrm.board_lrm(db, board_id=board_id, model=model)}
+    aging = model[0].board_lead_time(85)  # a card older than this is marked
     today = view.read_at.date()
     last_option, first_committed = view.board.commitment_point
     return render(
@@ -49,6 +51,7 @@ def board_page(
             "age": lambda item: age_days(item, today),
             "commitment_after": last_option.id if last_option and first_committed else None,
             "lrm": lrm_by_item,
+            "aging_days": aging.days if aging else None,
             "last_transition": last_transition,
             # Only what the server would allow is offered; the move API checks again.
             "can_move": at_least(principal.role_in(view.workspace_id), Role.MEMBER),
