@@ -398,6 +398,43 @@ def lrm_command(
         typer.echo(f"{row['status']:<12} #{row['id']} {row['title']}  {by}\n             {row['why']}")
 
 
+@app.command("commitment-timing")
+def commitment_timing_command(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """How early or late items crossed the commitment point, against their commit-by dates."""
+    db = _database()
+    summary = lrm_service.commitment_timing_summary(db, board_id=_board_id(db, board))
+    data = {
+        "median_days": summary.median_days,
+        "too_early_share": summary.too_early_share,
+        "late_share": summary.late_share,
+        "cadence_days": summary.cadence_days,
+        "items": [
+            {
+                "id": t.item_id,
+                "title": t.title,
+                "committed": t.committed.isoformat(),
+                "commit_by": t.commit_by.isoformat(),
+                "days": t.days,
+            }
+            for t in summary.items
+        ],
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if not summary.items:
+        typer.echo("No item with a due date has crossed the commitment point yet.")
+        return
+    typer.echo(
+        f"{len(summary.items)} items: median {summary.median_days:+g} days against their commit-by date; "
+        f"{summary.too_early_share:.0%} committed more than {summary.cadence_days} days early, "
+        f"{summary.late_share:.0%} committed late."
+    )
+
+
 def _forecast_rows(forecast) -> list[dict]:
     return [
         {

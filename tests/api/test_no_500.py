@@ -142,6 +142,7 @@ READS_HISTORY = {
     "GET /api/v1/boards/{board_id}/forecast/backtest",
     "GET /api/v1/boards/{board_id}/commit-by",
     "GET /api/v1/workspaces/{workspace_id}/commit-by",
+    "GET /api/v1/boards/{board_id}/commitment-timing",
 }
 
 
@@ -412,6 +413,7 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/forecast/backtest": lambda w: None,
     "GET /api/v1/boards/{board_id}/commit-by": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w: None,
+    "GET /api/v1/boards/{board_id}/commitment-timing": lambda w: None,
 }
 PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
 # What a token may not do, however high its role: an administrator's work, and making tokens

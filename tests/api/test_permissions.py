@@ -71,6 +71,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/v1/boards/{board_id}/forecast/backtest":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/commit-by":                         (200, 200, 200, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/commit-by":                 (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/commitment-timing":                 (200, 200, 200, 404, 401),
     "POST /api/v1/boards/{board_id}/items":                            (201, 201, 403, 404, 401),
     "GET /api/v1/items/{item_id}":                                     (200, 200, 200, 404, 401),
     "PATCH /api/v1/items/{item_id}":                                   (200, 200, 403, 404, 401),
@@ -291,6 +292,9 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "GET /api/v1/boards/{board_id}/commit-by": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/commit-by"
+    ),
+    "GET /api/v1/boards/{board_id}/commitment-timing": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/commitment-timing"
     ),
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w, who: Call(
         f"{API}/workspaces/{w.team.workspace_id}/commit-by"

@@ -60,3 +60,44 @@ def test_commit_by_dates_and_statuses(db):
     assert set(rows) == {late, due, approaching, far, expedite, old}  # no LRM without a due date
     order = [r.item.id for r in lrm.board_lrm(db, board_id=board.id)]
     assert order.index(late) < order.index(due) < order.index(old) < order.index(approaching)
+
+
+def test_commitment_timing_says_how_early_or_late_items_were_committed(db):
+    ws = create_workspace(db, name="Timing")
+    board = create_board(
+        db,
+        workspace_id=ws.id,
+        name="Content",
+        stages=[
+            {"name": "Ideas", "kind": "option"},
+            {"name": "Doing", "kind": "committed"},
+            {"name": "Done", "kind": "done"},
+        ],
+    )
+    ideas, doing, done = (s.id for s in board.stages)
+    now = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    today = now.date()
+    # Twenty finished items of 10 days each (no due date): LT_85 = 10, buffer 7 -> due - 17.
+    for n in range(20):
+        item = create_item(db, actor_id=None, board_id=board.id, title=f"Past {n}", now=now - 90 * DAY).item
+        move_item(db, actor_id=None, item_id=item.id, to_stage_id=doing, now=now - 80 * DAY)
+        move_item(db, actor_id=None, item_id=item.id, to_stage_id=done, now=now - 71 * DAY)
+
+    def committed(title, due_in, committed_days_ago):
+        item = create_item(
+            db,
+            actor_id=None,
+            board_id=board.id,
+            title=title,
+            due_date=today + due_in * DAY,
+            now=now - 60 * DAY,
+        ).item
+        move_item(db, actor_id=None, item_id=item.id, to_stage_id=doing, now=now - committed_days_ago * DAY)
+
+    committed("Early", 40, 5)  # commit-by today + 23, committed 5 days ago: 28 days early
+    committed("On time", 20, 0)  # commit-by today + 3, committed today: 3 days early
+    committed("Late", 10, 0)  # commit-by 7 days ago: 7 days late
+    summary = lrm.commitment_timing_summary(db, board_id=board.id)
+    assert [(t.title, t.days) for t in summary.items] == [("Early", -28), ("On time", -3), ("Late", 7)]
+    assert summary.median_days == -3
+    assert summary.too_early_share == 1 / 3 and summary.late_share == 1 / 3

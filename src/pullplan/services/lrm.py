@@ -17,6 +17,7 @@ from pullplan.domain.lrm import (
     LrmPolicy,
     LrmStatus,
     commit_by,
+    commitment_timing,
     committed_status,
     option_status,
 )
@@ -146,3 +147,70 @@ def _item_lrm(item, board_name, committed, model, today, policy, calendar) -> It
         return None
     by: CommitBy = commit_by(item.due_date, lt, policy.buffer(cos), calendar)
     return ItemLrm(item, board_name, option_status(today, by.date, policy), by.date, lt, by.why)
+
+
+@dataclass(frozen=True)
+class TimedCommitment:
+    item_id: int
+    title: str
+    committed: dt.date
+    commit_by: dt.date
+    days: int  # negative: committed that many days before its commit-by date
+
+
+@dataclass(frozen=True)
+class CommitmentTimingSummary:
+    """How close to their last responsible moment items crossed the commitment point."""
+
+    items: list[TimedCommitment]
+    cadence_days: int
+    median_days: float | None
+    too_early_share: float | None  # committed more than one replenishment cadence early
+    late_share: float | None  # committed after their commit-by date
+
+
+def commitment_timing_summary(
+    db: Database,
+    *,
+    board_id: int,
+    policy: LrmPolicy = LrmPolicy(),
+    calendar: WorkCalendar = WorkCalendar(),
+) -> CommitmentTimingSummary:
+    """For every item with a due date that crossed the commitment point: the days between its
+    commitment and its commit-by date (by the board's cycle times now)."""
+    model, _ = board_model(db, board_id)
+    with db.read() as session:
+        zone = session.scalar(
+            select(WorkspaceRow.time_zone)
+            .join(BoardRow, BoardRow.workspace_id == WorkspaceRow.id)
+            .where(BoardRow.id == board_id)
+        )
+        items = load_items(
+            session,
+            [
+                ItemRow.board_id == board_id,
+                ItemRow.committed_at.is_not(None),
+                ItemRow.due_date.is_not(None),
+                ItemRow.class_of_service.in_(
+                    [ClassOfService.STANDARD.value, ClassOfService.FIXED_DATE.value]
+                ),
+            ],
+        )
+    tz = flow.zone(zone)
+    timed = []
+    for item in items:
+        lt = model.lead_time(item.work_type_name, item.class_of_service, policy.p(item.class_of_service))
+        if lt is None:
+            continue
+        by = commit_by(item.due_date, lt, policy.buffer(item.class_of_service), calendar).date
+        committed = item.committed_at.astimezone(tz).date()
+        timed.append(TimedCommitment(item.id, item.title, committed, by, commitment_timing(committed, by)))
+    days = sorted(t.days for t in timed)
+    n = len(days)
+    return CommitmentTimingSummary(
+        items=sorted(timed, key=lambda t: t.days),
+        cadence_days=policy.cadence_days,
+        median_days=None if not n else (days[(n - 1) // 2] + days[n // 2]) / 2,
+        too_early_share=None if not n else sum(d < -policy.cadence_days for d in days) / n,
+        late_share=None if not n else sum(d > 0 for d in days) / n,
+    )

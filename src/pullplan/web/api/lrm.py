@@ -80,3 +80,33 @@ def workspace_commit_by(
 ):
     """The commit-by view of every board of the workspace (optionally one owner's items)."""
     return _rows(lrm.workspace_lrm(db, workspace_id=workspace_id, owner_id=owner_id))
+
+
+class TimedCommitmentRead(BaseModel):
+    item_id: int
+    title: str
+    committed: dt.date
+    commit_by: dt.date
+    days: int = Field(description="Days after (positive) or before (negative) the commit-by date")
+
+
+class CommitmentTimingRead(BaseModel):
+    cadence_days: int
+    median_days: float | None
+    too_early_share: float | None = Field(description="Share committed more than one cadence early")
+    late_share: float | None = Field(description="Share committed after their commit-by date")
+    items: list[TimedCommitmentRead]
+
+
+@router.get("/boards/{board_id}/commitment-timing", response_model=CommitmentTimingRead)
+def commitment_timing(board_id: PathId, db: DB, _: ViewerOnBoard):
+    """How many days before or after its commit-by date each item with a due date crossed the
+    commitment point, and the board's summary: committing far too early is waste, late is risk."""
+    summary = lrm.commitment_timing_summary(db, board_id=board_id)
+    return CommitmentTimingRead(
+        cadence_days=summary.cadence_days,
+        median_days=summary.median_days,
+        too_early_share=summary.too_early_share,
+        late_share=summary.late_share,
+        items=[TimedCommitmentRead(**t.__dict__) for t in summary.items],
+    )
