@@ -54,13 +54,7 @@ def board_model(db: Database, board_id: int) -> tuple[CycleTimeModel, dt.date]:
     workspace's time zone. The commit and done dates are the ones the transition log gives,
     kept on each item (so this reads one row per finished item, not the whole log)."""
     with db.read() as session:
-        zone = session.scalar(
-            select(WorkspaceRow.time_zone)
-            .join(BoardRow, BoardRow.workspace_id == WorkspaceRow.id)
-            .where(BoardRow.id == board_id)
-        )
-        if zone is None:
-            raise NotFound("Board", board_id)
+        tz = _zone_of(session, board_id)
         rows = session.execute(
             select(WorkTypeRow.name, ItemRow.class_of_service, ItemRow.committed_at, ItemRow.done_at)
             .outerjoin(WorkTypeRow, WorkTypeRow.id == ItemRow.work_type_id)
@@ -70,12 +64,23 @@ def board_model(db: Database, board_id: int) -> tuple[CycleTimeModel, dt.date]:
                 ItemRow.committed_at.is_not(None),
             )
         ).all()
-    tz = flow.zone(zone)
     samples = [
         (work_type, cos, (done.astimezone(tz).date() - committed.astimezone(tz).date()).days + 1)
         for work_type, cos, committed, done in rows
     ]
     return CycleTimeModel.from_samples(samples), utcnow().astimezone(tz).date()
+
+
+def _zone_of(session, board_id: int) -> dt.tzinfo:
+    """The time zone of the board's workspace, in which its days are counted."""
+    name = session.scalar(
+        select(WorkspaceRow.time_zone)
+        .join(BoardRow, BoardRow.workspace_id == WorkspaceRow.id)
+        .where(BoardRow.id == board_id)
+    )
+    if name is None:
+        raise NotFound("Board", board_id)
+    return flow.zone(name)
 
 
 def board_lrm(
@@ -180,11 +185,7 @@ def commitment_timing_summary(
     commitment and its commit-by date (by the board's cycle times now)."""
     model, _ = board_model(db, board_id)
     with db.read() as session:
-        zone = session.scalar(
-            select(WorkspaceRow.time_zone)
-            .join(BoardRow, BoardRow.workspace_id == WorkspaceRow.id)
-            .where(BoardRow.id == board_id)
-        )
+        tz = _zone_of(session, board_id)
         items = load_items(
             session,
             [
@@ -196,7 +197,6 @@ def commitment_timing_summary(
                 ),
             ],
         )
-    tz = flow.zone(zone)
     timed = []
     for item in items:
         lt = model.lead_time(item.work_type_name, item.class_of_service, policy.p(item.class_of_service))
