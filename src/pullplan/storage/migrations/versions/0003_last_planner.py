@@ -1,0 +1,22 @@
+"""Last Planner: milestones, pull plans, constraints, weekly plans, check-ins, reasons for variance, learning cycles
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
