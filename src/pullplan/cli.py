@@ -314,17 +314,23 @@ def metrics(
     work_type: TypeFilter = None,
     class_of_service: ClassFilter = None,
     lane: LaneFilter = None,
+    working_days: Annotated[
+        bool, typer.Option("--working-days", help="Cycle times and ages in working days (Mon-Fri).")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Flow metrics of a board: WIP, throughput, cycle time, flow efficiency, Little's law."""
     db = _database()
+    cal = flow_service.calendar(working_days)
     board_log, m = flow_service.board_metrics(
         db,
         board_id=_board_id(db, board),
         start=_date("--start", start) if start else None,
         end=_date("--end", end) if end else None,
         filters=flow_service.filters(work_type, class_of_service, lane),
+        calendar=cal,
     )
+    day = "wd" if cal else "d"
     ct, ll = m.cycle_times, m.littles_law
     summary = {
         "board": board_log.board_name,
@@ -344,22 +350,24 @@ def metrics(
             ],
         },
         "percentile_method": "nearest rank",
+        "day_unit": "working days" if cal else "days",
     }
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
-    pct = ", ".join(f"{p}%: {v if v is not None else '-'}d" for p, v in ct.percentiles.items())
+    pct = ", ".join(f"{p}%: {v if v is not None else '-'}{day}" for p, v in ct.percentiles.items())
     typer.echo(f"{board_log.board_name}, {summary['start']} to {summary['end']}")
     typer.echo(f"  average WIP             {summary['average_wip']}")
     typer.echo(
         f"  throughput              {summary['throughput']} items ({summary['throughput_per_day']} a day)"
     )
-    typer.echo(f"  cycle time (nearest rank) {pct}; average {summary['average_cycle_time']}d")
+    typer.echo(f"  cycle time (nearest rank) {pct}; average {summary['average_cycle_time']}{day}")
     typer.echo(f"  flow efficiency         {summary['flow_efficiency']}")
     typer.echo(f"  WIP-limit breaches      {summary['wip_limit_breaches']}")
     typer.echo(
         f"  Little's law (a check)  WIP / throughput = {summary['littles_law']['implied_cycle_time']}d"
-        f" vs measured {summary['average_cycle_time']}d"
+        f" vs measured {round(ll.average_cycle_time, 2) if ll.average_cycle_time is not None else '-'}d"
+        " (calendar days)"
     )
     for a in ll.assumptions:
         typer.echo(f"    [{'ok' if a.holds else 'no'}] {a.statement} {a.detail}")
@@ -622,12 +630,14 @@ def forecast_backtest(
     items: Annotated[int, typer.Option(help="When: how many items.")] = 5,
     window: WindowOption = flow_service.DEFAULT_WINDOW_DAYS,
     step: Annotated[int, typer.Option(help="Days between the replayed dates.")] = 7,
+    horizon: Annotated[int, typer.Option(help="Revenue forecast horizon, in days (sales boards).")] = 30,
     work_type: TypeFilter = None,
     class_of_service: ClassFilter = None,
     lane: LaneFilter = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Replay the history: how often did a P% forecast come true? (it should, about P% of the time)"""
+    """Replay the history: how often did a P% forecast come true? (it should, about P% of the time)
+    Item forecasts, and on a board with deals the revenue forecast too."""
     db = _database()
     board_log, b = revenue_service.backtest_forecasts(
         db,
@@ -655,7 +665,18 @@ def forecast_backtest(
         "skipped": b.skipped,
         "how_many": rows(b.how_many),
         "when": rows(b.when),
+        "revenue": None,
     }
+    _, rb = revenue_service.backtest_revenue(
+        db, board_id=board_log.board_id, horizon_days=horizon, window_days=window, step=step
+    )
+    if rb.dates.size:
+        data["revenue"] = {
+            "horizon_days": rb.horizon_days,
+            "forecast_dates": int(rb.dates.size),
+            "skipped": rb.skipped,
+            "calibration": rows(rb.calibration),
+        }
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -669,6 +690,14 @@ def forecast_backtest(
     for h, w in zip(b.how_many, b.when, strict=True):
         cells = ["-" if c.hit_rate is None else f"{c.hit_rate:.0%} ({c.hits}/{c.forecasts})" for c in (h, w)]
         typer.echo(f"  {str(h.percent) + '%':<10} {cells[0]:>22} {cells[1]:>18}")
+    if data["revenue"]:
+        typer.echo(
+            f"Revenue forecast, {horizon} days ahead ({data['revenue']['forecast_dates']} dates): "
+            "'P% chance of at least X won' came true"
+        )
+        for c in rb.calibration:
+            rate = "-" if c.hit_rate is None else f"{c.hit_rate:.0%} ({c.hits}/{c.forecasts})"
+            typer.echo(f"  {str(c.percent) + '%':<10} {rate:>22}")
 
 
 # --- users ------------------------------------------------------------------------------------

@@ -10,6 +10,11 @@ Conventions, the same in every function:
   done (or discarded) before it, so an item counts on exactly the days its cycle time
   counts; **WIP per stage** is a snapshot of where items stand at the end of each day.
 * **Throughput** of a day is the number of items done that day (their final done date).
+* With a working-day calendar (`calendar`, a :class:`~pullplan.domain.calendar.WorkCalendar`
+  with ``use_working_days``), cycle time and work item age count the working days from the
+  commit date to the done date (or the day), both included, never less than 1 (see
+  :mod:`pullplan.analytics.workdays`). WIP, throughput, cumulative flow and Little's law
+  stay in calendar days.
 * Percentiles are nearest rank (see :mod:`pullplan.analytics.percentiles`).
 * Filters: every function takes `items`, a boolean mask over ``log.item_ids`` (from
   :meth:`FlowLog.select`, e.g. ``log.select(work_type=3, class_of_service="standard",
@@ -32,6 +37,8 @@ from pullplan.analytics.flowlog import (
     to_day,
 )
 from pullplan.analytics.percentiles import PERCENTILES, percentiles
+from pullplan.analytics.workdays import days_between
+from pullplan.domain.calendar import WorkCalendar
 
 # --------------------------------------------------------------------------- results
 
@@ -244,12 +251,15 @@ def daily_throughput(log: FlowLog, *, start=None, end=None, items=None) -> np.nd
     return throughput(log, start=start, end=end, items=items).per_day
 
 
-def cycle_times(log: FlowLog, *, start=None, end=None, items=None, ps=PERCENTILES) -> CycleTimes:
-    """Cycle time of every item done in the window (by its done date)."""
+def cycle_times(
+    log: FlowLog, *, start=None, end=None, items=None, ps=PERCENTILES, calendar: WorkCalendar | None = None
+) -> CycleTimes:
+    """Cycle time of every item done in the window (by its done date), in calendar days or
+    in the working days of `calendar`."""
     a, b = _window(log, start, end)
     f = log.facts
     done = _done_in(log, a, b, items)
-    ct = f.done_day[done] - f.commit_day[done] + 1
+    ct = days_between(f.commit_day[done], f.done_day[done], calendar)
     return CycleTimes(
         item_ids=log.item_ids[done],
         commit_days=day_dates(f.commit_day[done]),
@@ -259,8 +269,11 @@ def cycle_times(log: FlowLog, *, start=None, end=None, items=None, ps=PERCENTILE
     )
 
 
-def work_item_age(log: FlowLog, *, as_of=None, items=None) -> WorkItemAges:
-    """Age of every item in a committed stage at the end of `as_of` (default: the last day)."""
+def work_item_age(
+    log: FlowLog, *, as_of=None, items=None, calendar: WorkCalendar | None = None
+) -> WorkItemAges:
+    """Age of every item in a committed stage at the end of `as_of` (default: the last day),
+    in calendar days or in the working days of `calendar`."""
     day = to_day(as_of)
     if day is None:
         day = log.last_day if log.last_day is not None else 0
@@ -274,15 +287,23 @@ def work_item_age(log: FlowLog, *, as_of=None, items=None) -> WorkItemAges:
         item_ids=log.item_ids[idx],
         stage_ids=log.stage_ids[stage[idx]],
         commit_days=day_dates(commit),
-        ages=day - commit + 1,
+        ages=days_between(commit, np.full(commit.shape, day, dtype=np.int64), calendar),
     )
 
 
-def aging_wip(log: FlowLog, *, start=None, as_of=None, items=None, ps=PERCENTILES) -> AgingWip:
+def aging_wip(
+    log: FlowLog,
+    *,
+    start=None,
+    as_of=None,
+    items=None,
+    ps=PERCENTILES,
+    calendar: WorkCalendar | None = None,
+) -> AgingWip:
     """Work item ages as of `as_of`, with percentile lines learnt from the items done
     between `start` and `as_of`."""
     a, b = _window(log, start, as_of)
-    ages = work_item_age(log, as_of=b, items=items)
+    ages = work_item_age(log, as_of=b, items=items, calendar=calendar)
     f = log.facts
     done = _done_in(log, a, b, items)
     committed_stages = np.flatnonzero(log.stage_kinds == COMMITTED)
@@ -290,9 +311,10 @@ def aging_wip(log: FlowLog, *, start=None, as_of=None, items=None, ps=PERCENTILE
     for s in committed_stages:
         # The age at which an item got past stage s: when it first reached a later stage.
         left = log.first_reach(int(log.cfd_rank[s]) + 1)[done]
-        age = np.maximum(left - f.commit_day[done] + 1, 1)
-        lines[int(log.stage_ids[s])] = percentiles(age[left != NEVER], ps)
-    ct = f.done_day[done] - f.commit_day[done] + 1
+        reached = left != NEVER
+        age = np.maximum(days_between(f.commit_day[done][reached], left[reached], calendar), 1)
+        lines[int(log.stage_ids[s])] = percentiles(age, ps)
+    ct = days_between(f.commit_day[done], f.done_day[done], calendar)
     return AgingWip(ages, log.stage_ids[committed_stages], lines, percentiles(ct, ps))
 
 
@@ -409,15 +431,18 @@ def littles_law(log: FlowLog, *, start=None, end=None, items=None, tolerance: fl
     )
 
 
-def flow_metrics(log: FlowLog, *, start=None, end=None, items=None, ps=PERCENTILES) -> FlowMetrics:
-    """Every flow metric of the window at once (work item ages as of its last day)."""
+def flow_metrics(
+    log: FlowLog, *, start=None, end=None, items=None, ps=PERCENTILES, calendar: WorkCalendar | None = None
+) -> FlowMetrics:
+    """Every flow metric of the window at once (work item ages as of its last day); cycle
+    times and ages in the working days of `calendar` when it counts working days."""
     a, b = _window(log, start, end)
     mask = log.item_mask(items)
     return FlowMetrics(
         wip=wip(log, start=a, end=b, items=mask),
         throughput=throughput(log, start=a, end=b, items=mask),
-        cycle_times=cycle_times(log, start=a, end=b, items=mask, ps=ps),
-        aging=aging_wip(log, start=a, as_of=b, items=mask, ps=ps),
+        cycle_times=cycle_times(log, start=a, end=b, items=mask, ps=ps, calendar=calendar),
+        aging=aging_wip(log, start=a, as_of=b, items=mask, ps=ps, calendar=calendar),
         cumulative_flow=cumulative_flow(log, start=a, end=b, items=mask),
         flow_efficiency=flow_efficiency(log, start=a, end=b, items=mask),
         breaches=wip_breaches(log, start=a, end=b, items=mask),

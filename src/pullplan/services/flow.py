@@ -16,6 +16,7 @@ from sqlalchemy import select
 from pullplan import analytics
 from pullplan.analytics.forecast import HowManyForecast, WhenForecast
 from pullplan.domain.board import ClassOfService
+from pullplan.domain.calendar import WorkCalendar
 from pullplan.services import validation as v
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import InvalidInput, NotFound
@@ -134,8 +135,10 @@ def board_metrics(
     start: dt.date | None = None,
     end: dt.date | None = None,
     filters: Filters = Filters(),
+    calendar: WorkCalendar | None = None,
 ) -> tuple[BoardLog, analytics.FlowMetrics]:
-    """Every flow metric of the board over [start, end] (default: the 90 days to today)."""
+    """Every flow metric of the board over [start, end] (default: the 90 days to today);
+    cycle times and ages in the working days of `calendar` when it counts working days."""
     board = read_log(db, board_id)
     end = end or board.today
     start = start or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
@@ -145,7 +148,9 @@ def board_metrics(
         days = (end - start).days + 1
         raise InvalidInput("start", f"the window is {days} days; at most {MAX_WINDOW_DAYS}.")
     try:
-        metrics = analytics.flow_metrics(board.log, start=start, end=end, items=board.items(filters))
+        metrics = analytics.flow_metrics(
+            board.log, start=start, end=end, items=board.items(filters), calendar=calendar
+        )
     except ValueError as e:
         raise InvalidInput(str(e).split(":", 1)[0], str(e).split(": ", 1)[-1]) from None
     return board, metrics
@@ -223,6 +228,19 @@ def forecast_when(
     return analytics.when(
         history, items, start=today, target=target, method=_method(method), trials=trials, seed=seed
     )
+
+
+WEEKDAYS = WorkCalendar(use_working_days=True)
+
+
+def calendar(working_days: bool, workspace_calendar: WorkCalendar | None = None) -> WorkCalendar | None:
+    """The calendar metrics count days in: the workspace's working days (Monday to Friday
+    when it has none of its own) when `working_days` is asked for, else calendar days."""
+    if not working_days:
+        return None
+    if workspace_calendar is not None and workspace_calendar.use_working_days:
+        return workspace_calendar
+    return WEEKDAYS
 
 
 def zone(name: str) -> dt.tzinfo:

@@ -22,6 +22,7 @@ from pullplan.analytics.revenue import (
     learn_model,
     open_deals,
 )
+from pullplan.analytics.revenue_backtest import RevenueBacktestResult, revenue_backtest
 from pullplan.services.errors import InvalidInput
 from pullplan.services.flow import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, BoardLog, Filters, read_log
 from pullplan.storage.database import Database
@@ -145,5 +146,46 @@ def backtest_forecasts(
         step=step,
         end=yesterday,
         mask=board.items(filters),
+    )
+    return board, result
+
+
+MAX_BACKTEST_TRIALS = 20_000
+
+
+def backtest_revenue(
+    db: Database,
+    *,
+    board_id: int,
+    horizon_days: int = 30,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    step: int = 7,
+    trials: int = 2_000,
+    seed: int = 0,
+) -> tuple[BoardLog, RevenueBacktestResult]:
+    """Replay the sales board's history up to yesterday: at past dates, forecast the revenue
+    won in the next `horizon_days` days from what was known then, and check what was won.
+    How often did each "P% chance of at least X" come true?"""
+    if not 1 <= horizon_days <= MAX_BACKTEST_DAYS:
+        raise InvalidInput("horizon_days", f"must be from 1 to {MAX_BACKTEST_DAYS}.")
+    if not 1 <= window_days <= MAX_WINDOW_DAYS:
+        raise InvalidInput("window_days", f"must be from 1 to {MAX_WINDOW_DAYS}.")
+    if not 1 <= step <= MAX_BACKTEST_DAYS:
+        raise InvalidInput("step", f"must be from 1 to {MAX_BACKTEST_DAYS}.")
+    if not MIN_TRIALS <= trials <= MAX_BACKTEST_TRIALS:
+        raise InvalidInput("trials", f"must be from {MIN_TRIALS} to {MAX_BACKTEST_TRIALS}.")
+    if not 0 <= seed < 2**32:
+        raise InvalidInput("seed", "must be from 0 to 4294967295.")
+    board = read_log(db, board_id)
+    values, _ = _values(db, board)
+    result = revenue_backtest(
+        board.log,
+        values,
+        horizon_days=horizon_days,
+        window_days=window_days,
+        step=step,
+        end=board.today - dt.timedelta(days=1),
+        trials=trials,
+        seed=seed,
     )
     return board, result

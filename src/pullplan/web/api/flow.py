@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from pullplan.analytics import PERCENTILE_METHOD
+from pullplan.analytics.workdays import unit
 from pullplan.domain.board import ClassOfService
 from pullplan.domain.permissions import Role
 from pullplan.services import flow, revenue
@@ -25,6 +26,10 @@ Window = Annotated[int, Query(ge=1, le=flow.MAX_WINDOW_DAYS, description="Days o
 Method = Annotated[Literal["exact", "monte_carlo"], Query(description="exact (default) or monte_carlo")]
 Trials = Annotated[int, Query(ge=100, le=1_000_000)]
 Seed = Annotated[int | None, Query(ge=0, le=2**32 - 1)]
+WorkingDays = Annotated[
+    bool,
+    Query(description="Count cycle times and ages in working days (Monday to Friday), not calendar days."),
+]
 
 
 class Percentiles(BaseModel):
@@ -59,6 +64,7 @@ class MetricsRead(BaseModel):
     start: dt.date
     end: dt.date
     percentile_method: str
+    day_unit: str = Field(description="what cycle times and ages count: 'days' or 'working days'")
     wip_per_day: list[int] = Field(description="committed items in progress at the end of each day")
     wip_by_stage: list[StageSeries]
     throughput_per_day: list[int]
@@ -122,12 +128,15 @@ def metrics(
     work_type: FilterName = None,
     class_of_service: ClassOfService | None = None,
     lane: FilterName = None,
+    working_days: WorkingDays = False,
 ):
     """WIP, throughput, cycle time, aging WIP, cumulative flow, flow efficiency, WIP-limit
     breaches and Little's law as a check. Percentiles use the nearest-rank method (numpy
-    'inverted_cdf'): each is a value that actually happened."""
+    'inverted_cdf'): each is a value that actually happened. Cycle time and work item age
+    count both ends (+1), in calendar days or, with `working_days`, in working days."""
     chosen = flow.filters(work_type, class_of_service.value if class_of_service else None, lane)
-    board, m = flow.board_metrics(db, board_id=board_id, start=start, end=end, filters=chosen)
+    cal = flow.calendar(working_days)
+    board, m = flow.board_metrics(db, board_id=board_id, start=start, end=end, filters=chosen, calendar=cal)
     names = board.stage_names
     days = _dates(m.wip.days)
     ct = m.cycle_times
@@ -137,6 +146,7 @@ def metrics(
         start=days[0],
         end=days[-1],
         percentile_method=PERCENTILE_METHOD,
+        day_unit=unit(cal),
         wip_per_day=m.wip.committed.tolist(),
         wip_by_stage=[
             StageSeries(stage_id=int(s), stage=names[int(s)], values=m.wip.by_stage[:, i].tolist())
@@ -455,4 +465,75 @@ def forecast_backtest(
         skipped=b.skipped,
         how_many=rows(b.how_many),
         when=rows(b.when),
+    )
+
+
+class RevenueBacktestDateRead(BaseModel):
+    date: dt.date
+    actual: float = Field(description="revenue won in the horizon from this date")
+    at_least: dict[str, float] = Field(description="per percentile (p50...): the forecast 'at least X'")
+    mean: float
+    weighted_pipeline: float
+
+
+class RevenueBacktestRead(BaseModel):
+    question: str
+    reading: str
+    horizon_days: int
+    window_days: int
+    step: int
+    trials: int
+    forecast_dates: int
+    skipped: int
+    calibration: list[CalibrationRead]
+    dates: list[RevenueBacktestDateRead]
+
+
+@router.get("/boards/{board_id}/forecast/revenue-backtest", response_model=RevenueBacktestRead)
+def forecast_revenue_backtest(
+    board_id: PathId,
+    db: DB,
+    _: ViewerOnBoard,
+    horizon_days: Annotated[int, Query(ge=1, le=revenue.MAX_BACKTEST_DAYS, description="days forecast")] = 30,
+    window_days: Window = flow.DEFAULT_WINDOW_DAYS,
+    step: Annotated[int, Query(ge=1, le=revenue.MAX_BACKTEST_DAYS, description="days between dates")] = 7,
+    trials: Annotated[int, Query(ge=100, le=revenue.MAX_BACKTEST_TRIALS)] = 2_000,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+):
+    """Replay a sales board's history: at past dates, forecast the revenue won in the next
+    `horizon_days` days from what was known then, and check what was won. A "P% chance of
+    at least X" should come true about P% of the time."""
+    _, r = revenue.backtest_revenue(
+        db,
+        board_id=board_id,
+        horizon_days=horizon_days,
+        window_days=window_days,
+        step=step,
+        trials=trials,
+        seed=seed,
+    )
+    days = _dates(r.dates)
+    return RevenueBacktestRead(
+        question=f"How often did the revenue forecast come true ({r.horizon_days} days ahead)?",
+        reading="came true when at least the forecast amount was won in the horizon",
+        horizon_days=r.horizon_days,
+        window_days=r.window_days,
+        step=r.step,
+        trials=r.trials,
+        forecast_dates=len(days),
+        skipped=r.skipped,
+        calibration=[
+            CalibrationRead(percent=c.percent, forecasts=c.forecasts, hits=c.hits, hit_rate=c.hit_rate)
+            for c in r.calibration
+        ],
+        dates=[
+            RevenueBacktestDateRead(
+                date=day,
+                actual=_money(r.actual[i]),
+                at_least={f"p{p}": _money(v[i]) for p, v in r.forecast.items()},
+                mean=_money(r.mean[i]),
+                weighted_pipeline=_money(r.weighted_pipeline[i]),
+            )
+            for i, day in enumerate(days)
+        ],
     )
