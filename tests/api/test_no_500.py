@@ -272,6 +272,8 @@ QUERY: dict[str, Callable[[World], object]] = {
     "target": lambda w: 50_000 if w.route.path.endswith("/revenue") else _days(30),  # an amount, or a date
     "owner_id": lambda w: w.team.users["bob"],
     "step": lambda w: 7,
+    "working_days": lambda w: "true",
+    "horizon_days": lambda w: 14,
 }
 
 
@@ -411,6 +413,7 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/forecast/when": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/revenue": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/backtest": lambda w: None,
+    "GET /api/v1/boards/{board_id}/forecast/revenue-backtest": lambda w: None,
     "GET /api/v1/boards/{board_id}/commit-by": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w: None,
     "GET /api/v1/boards/{board_id}/commitment-timing": lambda w: None,

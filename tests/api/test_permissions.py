@@ -69,6 +69,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/v1/boards/{board_id}/forecast/when":                     (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/forecast/revenue":                  (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/forecast/backtest":                 (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/forecast/revenue-backtest":         (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/commit-by":                         (200, 200, 200, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/commit-by":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/commitment-timing":                 (200, 200, 200, 404, 401),
@@ -289,6 +290,9 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "GET /api/v1/boards/{board_id}/forecast/backtest": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/forecast/backtest", {"params": {"days": 7}}
+    ),
+    "GET /api/v1/boards/{board_id}/forecast/revenue-backtest": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/forecast/revenue-backtest", {"params": {"horizon_days": 3}}
     ),
     "GET /api/v1/boards/{board_id}/commit-by": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/commit-by"
