@@ -56,15 +56,17 @@ class WorkItem:
 
 @dataclass(frozen=True)
 class WipEntry:
-    """One item as the WIP counts see it."""
+    """One item as the WIP counts see it, or `count` alike items (same stage, class, lane,
+    type, owner and blocked state) counted together, with no `item_id`."""
 
-    item_id: int
+    item_id: int | None
     stage_id: int
     class_of_service: ClassOfService = ClassOfService.STANDARD
     lane_id: int | None = None
     work_type_id: int | None = None
     owner_id: int | None = None
     blocked: bool = False
+    count: int = 1
 
     @classmethod
     def of(cls, item: WorkItem) -> WipEntry:

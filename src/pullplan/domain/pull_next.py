@@ -80,7 +80,7 @@ def _reserved_intangible_free(board: Board, wip: Sequence[WipEntry]) -> bool:
             continue
         limit = allocation.limit(capacity)
         used = sum(
-            1
+            e.count
             for e in wip
             if e.stage_id in committed
             and (board.blocked_counts_against_wip or not e.blocked)
