@@ -28,6 +28,15 @@ class Settings(BaseSettings):
         description="Create the demo workspace on start when the database has no workspace.",
     )
     pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per process.")
+    # Trigger rules' time events and outbound webhooks (services/scheduler.py).
+    scheduler: bool = Field(
+        default=True,
+        description="Run the trigger scheduler and the outbox delivery inside `pullplan serve`; "
+        "off when a separate `pullplan worker` does it.",
+    )
+    scheduler_interval: float = Field(
+        default=60.0, ge=1, le=3600, description="Seconds between two scheduler ticks."
+    )
 
     @property
     def resolved_database_url(self) -> str:

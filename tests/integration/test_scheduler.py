@@ -90,7 +90,12 @@ def test_rules_fire_once_at_the_lrm_as_the_clock_moves(db):
     # Due in 40 days: commit by start + 16 days; `due` from start + 10 (6 days left, less than
     # the 7-day cadence), `late` from start + 17.
     launch = create_item(
-        db, actor_id=None, board_id=board.id, title="Trade show booth", due_date=(start + 40 * DAY).date(), now=start
+        db,
+        actor_id=None,
+        board_id=board.id,
+        title="Trade show booth",
+        due_date=(start + 40 * DAY).date(),
+        now=start,
     ).item
     clock = MovingClock(start)
     worker = Worker(db, clock=clock, deliver=False)
@@ -153,7 +158,12 @@ def test_two_workers_fire_a_time_event_once(db, database_url):
     )
     for n in range(10):
         create_item(
-            db, actor_id=None, board_id=board.id, title=f"Mailing {n}", due_date=(start + 3 * DAY).date(), now=start
+            db,
+            actor_id=None,
+            board_id=board.id,
+            title=f"Mailing {n}",
+            due_date=(start + 3 * DAY).date(),
+            now=start,
         )
 
     # Two workers, each with its own engine and connections, as two processes would have.

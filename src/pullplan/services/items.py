@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from pullplan.domain.board import Board, ClassOfService, StageKind
 from pullplan.domain.items import TransitionKind, WorkItem
 from pullplan.domain.pull_next import Candidate, rank_pull_next
-from pullplan.domain.pull_policy import PullDecision, decide_change, decide_pull
+from pullplan.domain.pull_policy import SAME_LANE, PullDecision, decide_change, decide_pull
+from pullplan.domain.rules import EventKind
+from pullplan.services import aggregates, rules
 from pullplan.services import validation as v
 from pullplan.services.accounts import record
 from pullplan.services.clock import utcnow
@@ -25,12 +27,14 @@ from pullplan.storage.repositories import (
     load_item,
     load_items,
     load_wip,
+    load_wip_counts,
 )
 from pullplan.storage.tables import (
     BlockerRow,
     ItemRow,
     MembershipRow,
     TransitionRow,
+    UserRow,
     WorkTypeRow,
 )
 
@@ -84,7 +88,7 @@ def create_item(
         if values["class_of_service"] == ClassOfService.FIXED_DATE and not values.get("due_date"):
             raise InvalidInput("due_date", "a fixed-date item needs a due date.")
         draft = WorkItem(id=-1, board_id=board.id, stage_id=-1, **_domain_fields(values))
-        decision = decide_pull(board, draft, stage.id, load_wip(session, board), reason=reason)
+        decision = decide_pull(board, draft, stage.id, load_wip_counts(session, board), reason=reason)
         if not decision.allowed:
             raise PullRefused(decision)
         row = ItemRow(
@@ -111,6 +115,7 @@ def create_item(
             details=_decision_details(decision),
         )
         _record_override(session, board, row.id, now, actor_id, None, stage.id, decision, reason)
+        rules.item_event(session, EventKind.ITEM_CREATED, item_id=row.id, now=now, decision=decision)
         return MoveResult(load_item(session, row.id), decision)
 
 
@@ -135,7 +140,8 @@ def edit_item(
         after = replace(before, **_domain_fields(values))
         if after.class_of_service == ClassOfService.FIXED_DATE and after.due_date is None:
             raise InvalidInput("due_date", "a fixed-date item needs a due date.")
-        decision = decide_change(board, before, after, load_wip(session, board), reason=reason)
+        wip = load_wip_counts(session, board, excluding=item_id)
+        decision = decide_change(board, before, after, wip, reason=reason)
         if not decision.allowed:
             raise PullRefused(decision)
         row = session.get(ItemRow, item_id)
@@ -170,19 +176,40 @@ def move_item(
     actor_id: int | None,
     item_id: int,
     to_stage_id: int,
+    to_lane_id: int | None | object = SAME_LANE,
     reason: str | None = None,
     now: datetime | None = None,
 ) -> MoveResult:
-    """Pull an item into a stage: lock, count, ask the pull policy, write what it allows."""
+    """Pull an item into a stage (and, with `to_lane_id`, into a lane of it; None: no lane):
+    lock, count, ask the pull policy, write what it allows."""
     now = now or utcnow()
     with db.write() as session:
         board, item = _board_and_item(session, item_id)
         if board.stage(to_stage_id) is None:
             raise InvalidInput("to_stage_id", f"stage {to_stage_id} is not on the board {board.name}.")
-        decision = decide_pull(board, item, to_stage_id, load_wip(session, board), reason=reason)
+        if to_lane_id is not SAME_LANE and to_lane_id is not None and board.lane(to_lane_id) is None:
+            raise InvalidInput("to_lane_id", f"lane {to_lane_id} is not on the board {board.name}.")
+        decision = decide_pull(
+            board,
+            item,
+            to_stage_id,
+            load_wip_counts(session, board, excluding=item_id),
+            reason=reason,
+            to_lane_id=to_lane_id,
+        )
         if not decision.allowed:
             raise PullRefused(decision)
-        moved = _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason)
+        lane = {}
+        if to_lane_id is not SAME_LANE and to_lane_id != item.lane_id:
+            session.execute(update(ItemRow).where(ItemRow.id == item.id).values(lane_id=to_lane_id))
+            lane = {"lane_id": [item.lane_id, to_lane_id]}
+            item = replace(item, lane_id=to_lane_id)
+        moved = _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason, lane)
+        # A parent crossing the commitment point is split; a last child done finishes its parent.
+        aggregates.after_move(
+            session, board=board, before=item, after=moved, now=now, actor_id=actor_id, reason=reason
+        )
+        rules.item_event(session, EventKind.ITEM_MOVED, item_id=item.id, now=now, decision=decision)
         return MoveResult(moved, decision)
 
 
@@ -241,6 +268,7 @@ def block_item(
             reason=reason,
             details={"category": category} if category else {},
         )
+        rules.item_event(session, EventKind.ITEM_BLOCKED, item_id=item_id, now=now)
         session.flush()
         return load_item(session, item_id)
 
@@ -262,7 +290,8 @@ def unblock_item(
         if not item.blocked:
             raise Conflict("not_blocked", "The item is not blocked.")
         after = replace(item, blocked=False, blocked_reason=None)
-        decision = decide_change(board, item, after, load_wip(session, board), reason=reason)
+        wip = load_wip_counts(session, board, excluding=item_id)
+        decision = decide_change(board, item, after, wip, reason=reason)
         if not decision.allowed:
             raise PullRefused(decision)
         blocker = session.scalars(
@@ -286,6 +315,7 @@ def unblock_item(
         _record_override(
             session, board, item_id, now, actor_id, item.stage_id, item.stage_id, decision, reason
         )
+        rules.item_event(session, EventKind.ITEM_UNBLOCKED, item_id=item_id, now=now)
         session.flush()
         return load_item(session, item_id)
 
@@ -333,6 +363,23 @@ def item_history(db: Database, item_id: int) -> list[TransitionRow]:
                 select(TransitionRow).where(TransitionRow.item_id == item_id).order_by(TransitionRow.id)
             )
         )
+
+
+def item_history_with_actors(db: Database, item_id: int) -> list[tuple[TransitionRow, str | None]]:
+    """The item's history, oldest first, each change with the name of who made it (None for
+    a change made by no one signed in, or by a removed user)."""
+    with db.read() as session:
+        if session.get(ItemRow, item_id) is None:
+            raise NotFound("Item", item_id)
+        return [
+            (row, name)
+            for row, name in session.execute(
+                select(TransitionRow, UserRow.display_name)
+                .outerjoin(UserRow, UserRow.id == TransitionRow.actor_id)
+                .where(TransitionRow.item_id == item_id)
+                .order_by(TransitionRow.id)
+            )
+        ]
 
 
 def pull_next(
@@ -489,8 +536,9 @@ def _domain_fields(values: dict) -> dict:
     return fields
 
 
-def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason) -> WorkItem:
-    """Write the move and its log rows; return the item as it now stands."""
+def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason, details=None) -> WorkItem:
+    """Write the move and its log rows (`details` adds to the move's); return the item as it
+    now stands."""
     target = board.stage(to_stage_id)
     committed_at = item.committed_at
     if committed_at is None and target.kind in (StageKind.COMMITTED, StageKind.DONE):
@@ -528,7 +576,7 @@ def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reas
         from_stage_id=item.stage_id,
         to_stage_id=target.id,
         reason=_reason(reason),
-        details=_decision_details(decision),
+        details={**(details or {}), **_decision_details(decision)},
     )
     _record_override(session, board, item.id, now, actor_id, item.stage_id, target.id, decision, reason)
     return moved

@@ -177,3 +177,12 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+
+def background(db: Database, settings) -> Worker | None:
+    """The worker `pullplan serve` runs in a thread (None when PULLPLAN_SCHEDULER is off)."""
+    if not settings.scheduler:
+        return None
+    worker = Worker(db, interval=settings.scheduler_interval)
+    worker.start()
+    return worker

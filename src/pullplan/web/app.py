@@ -11,13 +11,18 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from pullplan import __version__
+from pullplan.services import scheduler
 from pullplan.services.accounts import ensure_admin
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
 from pullplan.storage.migrate import upgrade
 from pullplan.web.api import accounts, boards, errors, flow, items, lrm, workspaces
+from pullplan.web.api import aggregates as aggregate_api
+from pullplan.web.api import handoffs as handoff_api
+from pullplan.web.api import rules as rule_api
+from pullplan.web.api import webhooks as webhook_api
 from pullplan.web.security import SecurityMiddleware
-from pullplan.web.ui import account_pages, docs, pages
+from pullplan.web.ui import account_pages, analytics_pages, docs, handoff_pages, lrm_pages, pages
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -52,7 +57,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         if owned:
             app.state.db = prepare_database(settings)
         gc.freeze()  # start-up objects live for good: keep them out of every collection
+        worker = scheduler.background(app.state.db, settings)  # None with PULLPLAN_SCHEDULER off
         yield
+        if worker is not None:
+            worker.stop()
         if owned:
             app.state.db.dispose()
 
@@ -69,9 +77,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     api = APIRouter(prefix="/api/v1")
     for module in (accounts, workspaces, boards, items, flow, lrm):
         api.include_router(module.router)
+    api.include_router(handoff_api.router)
+    api.include_router(rule_api.router)
+    api.include_router(webhook_api.router)
+    api.include_router(aggregate_api.router)
     app.include_router(api)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
+    app.include_router(analytics_pages.router)
+    app.include_router(handoff_pages.router)
+    app.include_router(lrm_pages.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.mount_assets(app)

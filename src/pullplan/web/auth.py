@@ -24,6 +24,8 @@ from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
 from pullplan.services import accounts
 from pullplan.services.accounts import Principal
 from pullplan.services.errors import NotFound, ServiceError
+from pullplan.storage.handoff_tables import HandoffRow
+from pullplan.storage.rule_tables import NotificationRow, RuleRow, WebhookSourceRow, WebhookTargetRow
 from pullplan.storage.tables import (
     ApiTokenRow,
     BoardRow,
@@ -136,6 +138,12 @@ _OWNER_QUERIES: dict[str, Callable] = {
         select(BoardRow.workspace_id).join(ItemRow, ItemRow.board_id == BoardRow.id).where(ItemRow.id == i)
     ),
     "token": lambda i: select(ApiTokenRow.workspace_id).where(ApiTokenRow.id == i),
+    "handoff": lambda i: select(HandoffRow.workspace_id).where(HandoffRow.id == i),
+    # trigger rules, notifications and webhooks
+    "rule": lambda i: select(RuleRow.workspace_id).where(RuleRow.id == i),
+    "notification": lambda i: select(NotificationRow.workspace_id).where(NotificationRow.id == i),
+    "source": lambda i: select(WebhookSourceRow.workspace_id).where(WebhookSourceRow.id == i),
+    "target": lambda i: select(WebhookTargetRow.workspace_id).where(WebhookTargetRow.id == i),
 }
 
 _NOUNS = {
@@ -146,6 +154,11 @@ _NOUNS = {
     "allocation": "Capacity allocation",
     "item": "Item",
     "token": "Token",
+    "handoff": "Handoff",
+    "rule": "Rule",
+    "notification": "Notification",
+    "source": "Webhook source",
+    "target": "Webhook target",
 }
 
 
