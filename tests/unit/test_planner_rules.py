@@ -84,7 +84,7 @@ def test_promising_more_than_the_recent_throughput_warns():
     assert throughput == 3.25
     assert promise(promised_this_week=2, recent_throughput=throughput).warnings == ()
     warned = promise(promised_this_week=3, recent_throughput=throughput)
-    assert warned.allowed and "4 promises this week is more than the 3.2" in warned.warnings[0]
+    assert warned.allowed and "Promising 4 this week, more than the 3.2" in warned.warnings[0]
     assert recent_throughput([]) is None
     assert promise(promised_this_week=40, recent_throughput=None).warnings == ()
 

@@ -210,8 +210,8 @@ def overcommitment(promised: int, throughput: float | None) -> str | None:
     if throughput is None or promised <= throughput:
         return None
     return (
-        f"{promised} promises this week is more than the {throughput:.1f} a week completed "
-        f"recently: over-commitment is the most common reason for variance."
+        f"Promising {promised} this week, more than the {throughput:.1f} a week completed "
+        f"recently: over-commitment is a common reason for variance."
     )
 
 
