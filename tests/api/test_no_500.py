@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import event
 
+from pullplan.services import handoffs as handoff_service
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
 from pullplan.web.app import create_app
@@ -133,6 +134,18 @@ ITEM_STATE = {
 }
 
 
+# The state a route's handoff is kept in, and whose step the route is (the caller's part).
+HANDOFF_STATE = {
+    "POST /api/v1/handoffs/{handoff_id}/accept-counter": ("countered", "requester"),
+    "POST /api/v1/handoffs/{handoff_id}/decline-counter": ("countered", "requester"),
+    "POST /api/v1/handoffs/{handoff_id}/perform": ("promised", "performer"),
+    "POST /api/v1/handoffs/{handoff_id}/declare-complete": ("promised", "performer"),
+    "POST /api/v1/handoffs/{handoff_id}/accept": ("declared_complete", "requester"),
+    "POST /api/v1/handoffs/{handoff_id}/reject": ("declared_complete", "requester"),
+    "POST /api/v1/handoffs/{handoff_id}/cancel": ("requested", "requester"),
+}
+
+
 # The routes that read the board's past: their world has items finished on earlier days.
 READS_HISTORY = {
     "GET /api/v1/boards/{board_id}/metrics",
@@ -159,6 +172,7 @@ class World:
     item_id: int = 0
     allocation_id: int = 0
     token_id: int = 0
+    handoff_id: int = 0
     serial: int = 0
 
     @classmethod
@@ -171,6 +185,8 @@ class World:
         world.item_id = world.new_item()
         world.allocation_id = world.new_allocation()
         world.token_id = world.new_token()
+        if "handoff_id" in route.path_params:
+            world.handoff_id = world.new_handoff()
         return world
 
     def unique(self) -> int:
@@ -205,6 +221,32 @@ class World:
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
+    def new_handoff(self) -> int:
+        """A handoff in the state the route acts on (HANDOFF_STATE), in which the administrator
+        (the caller, also behind the manager's token) takes the next step: as the performer
+        of bob's request to the team, or as the requester of a handoff bob performs."""
+        state, party = HANDOFF_STATE.get(self.route.key, ("requested", "performer"))
+        db = self.client.app.state.db
+        admin = self.client.get(f"{API}/me").json()["user"]["id"]
+        bob = self.team.users["bob"]
+        requester, performer = (bob, admin) if party == "performer" else (admin, bob)
+        handoff = handoff_service.request_handoff(
+            db,
+            actor_id=requester,
+            requesting_item_id=self.new_item(),
+            performer_board_id=self.team.board_id,
+            performer_id=None if performer == admin else bob,
+            title="Case study",
+            conditions="Two pages, approved by the customer.",
+            due_date=dt.date.today() + dt.timedelta(days=30),
+        ).id
+        steps = {"countered": ["counter"], "promised": ["promise"], "declared_complete": ["promise"]}
+        steps["declared_complete"].append("declare_complete")
+        for step in steps.get(state, []):
+            later = dt.date.today() + dt.timedelta(days=40) if step == "counter" else None
+            handoff_service.take_step(db, actor_id=performer, handoff_id=handoff, step=step, due_date=later)
+        return handoff
+
     def bearer(self) -> str:
         """A new manager's token of this workspace, made by the administrator."""
         response = self.client.post(
@@ -220,6 +262,8 @@ class World:
             self.allocation_id = self.new_allocation()
         if "token_id" in self.route.path_params:
             self.token_id = self.new_token()
+        if "handoff_id" in self.route.path_params:
+            self.handoff_id = self.new_handoff()
 
     def ids(self) -> dict[str, int]:
         t = self.team
@@ -232,6 +276,7 @@ class World:
             "item_id": self.item_id,
             "user_id": t.users["dave"],
             "token_id": self.token_id,
+            "handoff_id": self.handoff_id,
         }
         return {name: every[name] for name in self.route.path_params}
 
@@ -272,6 +317,8 @@ QUERY: dict[str, Callable[[World], object]] = {
     "target": lambda w: 50_000 if w.route.path.endswith("/revenue") else _days(30),  # an amount, or a date
     "owner_id": lambda w: w.team.users["bob"],
     "step": lambda w: 7,
+    "mine": lambda w: "performer",
+    "status": lambda w: "open",
     "working_days": lambda w: "true",
     "horizon_days": lambda w: 14,
 }
@@ -408,6 +455,32 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "POST /api/v1/items/{item_id}/discard": lambda w: {"reason": "The budget was cut."},
     "POST /api/v1/items/{item_id}/archive": lambda w: None,
     "GET /api/v1/items/{item_id}/transitions": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/handoffs": lambda w: None,
+    "GET /api/v1/items/{item_id}/handoffs": lambda w: None,
+    "POST /api/v1/items/{item_id}/handoffs": lambda w: {
+        "performer_board_id": w.team.board_id,
+        "title": "Case study",
+        "conditions": "Two pages, approved by the customer.",
+        "due_date": _days(30),
+        "performer_id": w.team.users["alice"],
+        "stage_id": w.team.stages["Ideas"],
+        "block": False,
+    },
+    "GET /api/v1/handoffs/{handoff_id}": lambda w: None,
+    "POST /api/v1/handoffs/{handoff_id}/promise": lambda w: {"note": "On it."},
+    "POST /api/v1/handoffs/{handoff_id}/counter": lambda w: {
+        "due_date": _days(45),
+        "conditions": "One page.",
+        "note": "The customer is away.",
+    },
+    "POST /api/v1/handoffs/{handoff_id}/accept-counter": lambda w: {"note": "Fine."},
+    "POST /api/v1/handoffs/{handoff_id}/decline-counter": lambda w: {"note": "We need it by the date."},
+    "POST /api/v1/handoffs/{handoff_id}/decline": lambda w: {"note": "No designer free this month."},
+    "POST /api/v1/handoffs/{handoff_id}/perform": lambda w: {"note": "Started."},
+    "POST /api/v1/handoffs/{handoff_id}/declare-complete": lambda w: {"note": "In the shared folder."},
+    "POST /api/v1/handoffs/{handoff_id}/accept": lambda w: {"note": "Thank you."},
+    "POST /api/v1/handoffs/{handoff_id}/reject": lambda w: {"note": "The quote is missing."},
+    "POST /api/v1/handoffs/{handoff_id}/cancel": lambda w: {"note": "The deal was lost."},
     "GET /api/v1/boards/{board_id}/metrics": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/how-many": lambda w: None,
     "GET /api/v1/boards/{board_id}/forecast/when": lambda w: None,
@@ -419,6 +492,7 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/commitment-timing": lambda w: None,
 }
 PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
+PAGES |= {"GET /workspaces/{workspace_id}/handoffs"}
 # What a token may not do, however high its role: an administrator's work, and making tokens
 # (a leaked token must not outlive its revocation by minting another).
 SESSION_ONLY = {

@@ -82,8 +82,24 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/v1/items/{item_id}/discard":                            (200, 200, 403, 404, 401),
     "POST /api/v1/items/{item_id}/archive":                            (200, 200, 403, 404, 401),
     "GET /api/v1/items/{item_id}/transitions":                         (200, 200, 200, 404, 401),
+    # The promise cycle: each step is taken by its party (the performer, or the requester).
+    "GET /api/v1/workspaces/{workspace_id}/handoffs":                  (200, 200, 200, 404, 401),
+    "GET /api/v1/items/{item_id}/handoffs":                            (200, 200, 200, 404, 401),
+    "POST /api/v1/items/{item_id}/handoffs":                           (201, 201, 403, 404, 401),
+    "GET /api/v1/handoffs/{handoff_id}":                               (200, 200, 200, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/promise":                      (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/counter":                      (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/accept-counter":               (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/decline-counter":              (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/decline":                      (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/perform":                      (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/declare-complete":             (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/accept":                       (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/reject":                       (200, 200, 403, 404, 401),
+    "POST /api/v1/handoffs/{handoff_id}/cancel":                       (200, 200, 403, 404, 401),
     "GET /":                                                           (200, 200, 200, 200, 303),
     "GET /boards/{board_id}":                                          (200, 200, 200, 404, 303),
+    "GET /workspaces/{workspace_id}/handoffs":                         (200, 200, 200, 404, 303),
     "GET /login":                                                      (200, 200, 200, 200, 200),
     "POST /login":                                                     (303, 303, 303, 303, 303),
     "POST /logout":                                                    (303, 303, 303, 303, 303),
@@ -198,6 +214,41 @@ def _login(w: World, who: str) -> Call:
     username = "erin" if who == "anonymous" else who
     client = w.new_client("anonymous")
     return Call("/login", {"data": {"username": username, "password": PASSWORD, "next": "/"}}, client)
+
+
+HANDOFF_LATER = "2099-06-30"
+HANDOFF_TERMS = {
+    "title": "Case study",
+    "conditions": "Two pages, approved by the customer.",
+    "due_date": "2099-06-01",
+}
+# The steps that bring a new handoff to a state: (step, taken by "performer" or "requester").
+HANDOFF_PATHS = {
+    "requested": [],
+    "countered": [("counter", "performer")],
+    "promised": [("promise", "performer")],
+    "declared_complete": [("promise", "performer"), ("declare-complete", "performer")],
+}
+
+
+def _handoff(w: World, who: str, state: str = "requested", party: str = "performer") -> int:
+    """A new handoff between alice and bob in `state`, in which `who` (when alice or bob) is
+    the `party` whose step comes next; carol, dave and the anonymous caller are neither."""
+    other = {"alice": "bob", "bob": "alice"}
+    acting = who if who in other else None
+    if party == "performer":
+        performer = acting or "bob"
+        requester = other[performer]
+    else:
+        requester = acting or "alice"
+        performer = other[requester]
+    people = {"performer": performer, "requester": requester}
+    body = {**HANDOFF_TERMS, "performer_board_id": w.team.board_id, "performer_id": w.team.users[performer]}
+    handoff = w.ok(w.signed_in[requester].post(f"{API}/items/{w.item()}/handoffs", json=body), 201)["id"]
+    for step, by in HANDOFF_PATHS[state]:
+        terms = {"due_date": HANDOFF_LATER} if step == "counter" else {}
+        w.ok(w.signed_in[people[by]].post(f"{API}/handoffs/{handoff}/{step}", json=terms))
+    return handoff
 
 
 # A valid request, on workspace A, for every route: (world, persona) -> Call.
@@ -322,8 +373,52 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "POST /api/v1/items/{item_id}/archive": lambda w, who: Call(f"{API}/items/{w.item('done')}/archive"),
     "GET /api/v1/items/{item_id}/transitions": lambda w, who: Call(f"{API}/items/{w.item()}/transitions"),
+    "GET /api/v1/workspaces/{workspace_id}/handoffs": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/handoffs",
+        {"params": {"mine": "requester", "status": "open"}},
+    ),
+    "GET /api/v1/items/{item_id}/handoffs": lambda w, who: Call(f"{API}/items/{w.item()}/handoffs"),
+    "POST /api/v1/items/{item_id}/handoffs": lambda w, who: Call(
+        f"{API}/items/{w.item()}/handoffs",
+        {"json": {**HANDOFF_TERMS, "performer_board_id": w.team.board_id}},
+    ),
+    "GET /api/v1/handoffs/{handoff_id}": lambda w, who: Call(f"{API}/handoffs/{_handoff(w, who)}"),
+    "POST /api/v1/handoffs/{handoff_id}/promise": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who)}/promise", {"json": {"note": "On it."}}
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/counter": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who)}/counter", {"json": {"due_date": HANDOFF_LATER}}
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/accept-counter": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'countered', 'requester')}/accept-counter"
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/decline-counter": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'countered', 'requester')}/decline-counter"
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/decline": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who)}/decline", {"json": {"note": "No designer free this month."}}
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/perform": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'promised')}/perform"
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/declare-complete": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'promised')}/declare-complete"
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/accept": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'declared_complete', 'requester')}/accept"
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/reject": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'declared_complete', 'requester')}/reject",
+        {"json": {"note": "The quote is missing."}},
+    ),
+    "POST /api/v1/handoffs/{handoff_id}/cancel": lambda w, who: Call(
+        f"{API}/handoffs/{_handoff(w, who, 'requested', 'requester')}/cancel"
+    ),
     "GET /": lambda w, who: Call("/"),
     "GET /boards/{board_id}": lambda w, who: Call(f"/boards/{w.team.board_id}"),
+    "GET /workspaces/{workspace_id}/handoffs": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/handoffs"
+    ),
     "GET /login": lambda w, who: Call("/login"),
     "POST /login": _login,
     # Signing out ends the session: a client of its own, so that the persona's goes on.
