@@ -75,6 +75,20 @@ STEP_LABELS = {
     Step.REJECT: "reject",
     Step.CANCEL: "cancel",
 }
+# The same steps as sentences say them, `{it}` being the handoff.
+ACTIONS = {
+    Step.REQUEST: "request {it}",
+    Step.PROMISE: "promise {it}",
+    Step.COUNTER: "make a counter-offer on {it}",
+    Step.ACCEPT_COUNTER: "accept the counter-offer on {it}",
+    Step.DECLINE_COUNTER: "decline the counter-offer on {it}",
+    Step.DECLINE: "decline {it}",
+    Step.PERFORM: "start performing {it}",
+    Step.DECLARE_COMPLETE: "declare {it} complete",
+    Step.ACCEPT: "accept {it}",
+    Step.REJECT: "reject {it}",
+    Step.CANCEL: "cancel {it}",
+}
 
 
 @dataclass(frozen=True)
@@ -187,25 +201,29 @@ def decide_step(
         return StepDecision(step, False, None, ("A handoff is requested once, when it is made.",))
     rule = RULES[step]
     label = STEP_LABELS[step]
+    action = ACTIONS[step]
     status_word = STATUS_LABELS[handoff.status]
     if handoff.status not in rule.from_statuses:
         if handoff.closed:
-            reason = f"This handoff was {status_word}: it is closed, so nobody can {label} it now" + (
-                " (a declined or cancelled request cannot be completed)."
-                if handoff.status != S.ACCEPTED
-                else "."
+            reason = (
+                f"This handoff was {status_word}: it is closed, so nobody can {action.format(it='it')} now"
+                + (
+                    " (a declined or cancelled request cannot be completed)."
+                    if handoff.status != S.ACCEPTED
+                    else "."
+                )
             )
         else:
             reason = (
-                f"This handoff is {status_word}; only a handoff that is {_listing(rule.from_statuses)} "
-                f"can be asked to {label}."
+                f"This handoff is {status_word}; one can {action.format(it='a handoff')} only when it is "
+                f"{_listing(rule.from_statuses)}."
             )
         return StepDecision(step, False, None, (reason,))
     if rule.party not in party_of(handoff, actor_id):
         if actor_id is not None and actor_id == handoff.requester_id:
-            reason = f"You made this request: only {_who(handoff, rule.party)} may {label} it."
+            reason = f"You made this request: only {_who(handoff, rule.party)} may {action.format(it='it')}."
         else:
-            reason = f"Only {_who(handoff, rule.party)} may {label} this handoff."
+            reason = f"Only {_who(handoff, rule.party)} may {action.format(it='this handoff')}."
         return StepDecision(step, False, None, (reason,), wrong_person=True)
     reasons = []
     if rule.needs_note and not (note and note.strip()):
