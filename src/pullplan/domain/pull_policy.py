@@ -60,6 +60,9 @@ class PullDecision:
 STAGE, LANE, PERSON, ALLOCATION, EXPEDITE = "stage", "lane", "person", "allocation", "expedite"
 ALL_SCOPES = frozenset({STAGE, LANE, PERSON, ALLOCATION, EXPEDITE})
 
+# decide_pull's `to_lane_id` when the item stays in its lane.
+SAME_LANE = object()
+
 # Findings that end the question: nothing else about the pull is worth saying.
 _FINAL = frozenset({"archived", "same_stage"})
 
@@ -71,11 +74,13 @@ def decide_pull(
     wip: Sequence[WipEntry],
     *,
     reason: str | None = None,
+    to_lane_id: int | None | object = SAME_LANE,
 ) -> PullDecision:
     """May `item` be pulled into the stage `to_stage_id`, given the board's current `wip`?
 
     `wip` lists the items of the board's committed stages and of its stages with a WIP
     limit; items elsewhere never count (it may include `item` itself, never counted twice).
+    `to_lane_id` pulls it into another lane too (None: no lane), whose limit is then checked.
     Every reason is returned, not just the first.
     """
     target = board.stage(to_stage_id)
@@ -89,6 +94,10 @@ def decide_pull(
     # reveals the next.
     scopes = _scopes_entered(current, target)
     moved = replace(item, stage_id=target.id)
+    if to_lane_id is not SAME_LANE and to_lane_id != item.lane_id:
+        moved = replace(moved, lane_id=to_lane_id)
+        if target.kind == StageKind.COMMITTED:
+            scopes.add(LANE)
     return _combine(hard + list(limit_findings(board, moved, wip, scopes)), reason)
 
 
@@ -155,7 +164,7 @@ def limit_findings(
     expedite = item.class_of_service == ClassOfService.EXPEDITE
 
     if STAGE in scopes and stage.wip_limit is not None:
-        n = sum(1 for e in others if e.stage_id == stage.id)
+        n = sum(e.count for e in others if e.stage_id == stage.id)
         if n + 1 > stage.wip_limit:
             text = _over(stage.name, n, stage.wip_limit)
             if expedite:
@@ -171,7 +180,7 @@ def limit_findings(
         return
 
     if EXPEDITE in scopes and expedite and board.expedite_limit is not None:
-        n = sum(1 for e in committed if e.class_of_service == ClassOfService.EXPEDITE)
+        n = sum(e.count for e in committed if e.class_of_service == ClassOfService.EXPEDITE)
         if n + 1 > board.expedite_limit:
             yield Finding(
                 "expedite_limit",
@@ -183,7 +192,7 @@ def limit_findings(
 
     lane = board.lane(item.lane_id)
     if LANE in scopes and lane is not None and lane.wip_limit is not None:
-        n = sum(1 for e in committed if e.lane_id == lane.id)
+        n = sum(e.count for e in committed if e.lane_id == lane.id)
         if n + 1 > lane.wip_limit:
             yield Finding(
                 "lane_wip",
@@ -193,7 +202,7 @@ def limit_findings(
             )
 
     if PERSON in scopes and board.person_wip_limit is not None and item.owner_id is not None:
-        n = sum(1 for e in committed if e.owner_id == item.owner_id)
+        n = sum(e.count for e in committed if e.owner_id == item.owner_id)
         if n + 1 > board.person_wip_limit:
             who = item.owner_name or "The owner"
             yield Finding(
@@ -210,7 +219,7 @@ def limit_findings(
             limit = allocation.limit(capacity)
             if limit is None:
                 continue
-            n = sum(1 for e in committed if allocation.matches(e.work_type_id, e.class_of_service))
+            n = sum(e.count for e in committed if allocation.matches(e.work_type_id, e.class_of_service))
             if n + 1 > limit:
                 share = (
                     f"{allocation.limit_percent:g}% of committed capacity, {limit} items"

@@ -81,9 +81,15 @@ def edit_item(item_id: PathId, body: ItemUpdate, db: DB, principal: MemberOnItem
 def move_item(item_id: PathId, body: MoveRequest, db: DB, principal: MemberOnItem):
     """Pull the item into a stage. 409 with every reason when the pull policy refuses it, or
     with code `needs_reason` when a reason-mode limit is exceeded and no reason was given."""
+    lane = {"to_lane_id": body.to_lane_id} if "to_lane_id" in body.model_fields_set else {}
     return _result(
         service.move_item(
-            db, actor_id=principal.user_id, item_id=item_id, to_stage_id=body.to_stage_id, reason=body.reason
+            db,
+            actor_id=principal.user_id,
+            item_id=item_id,
+            to_stage_id=body.to_stage_id,
+            reason=body.reason,
+            **lane,
         )
     )
 
@@ -116,4 +122,8 @@ def archive_item(item_id: PathId, db: DB, principal: MemberOnItem):
 
 @router.get("/items/{item_id}/transitions", response_model=list[TransitionRead])
 def item_transitions(item_id: PathId, db: DB, _: ViewerOnItem):
-    return service.item_history(db, item_id)
+    """The item's history, oldest first, with the name of who made each change."""
+    return [
+        TransitionRead.model_validate(row).model_copy(update={"actor_name": name})
+        for row, name in service.item_history_with_actors(db, item_id)
+    ]

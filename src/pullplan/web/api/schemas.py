@@ -222,6 +222,10 @@ class ItemUpdate(ItemFields):
 
 class MoveRequest(Strict):
     to_stage_id: Id
+    to_lane_id: Id | None = Field(
+        default=None,
+        description="Pull into this lane of the stage too (null: no lane); left out, it keeps its lane.",
+    )
     reason: Reason | None = None
 
 
@@ -346,6 +350,7 @@ class TransitionRead(Read):
     from_stage_id: int | None
     to_stage_id: int | None
     actor_id: int | None
+    actor_name: str | None = Field(default=None, description="Who made the change (in an item's history).")
     reason: str | None
     details: dict
 
