@@ -16,13 +16,16 @@ from pullplan.services.accounts import ensure_admin
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
 from pullplan.storage.migrate import upgrade
+from pullplan.web import health
 from pullplan.web.api import accounts, boards, errors, flow, items, lrm, workspaces
 from pullplan.web.api import aggregates as aggregate_api
 from pullplan.web.api import handoffs as handoff_api
+from pullplan.web.api import planner as planner_api
 from pullplan.web.api import rules as rule_api
 from pullplan.web.api import webhooks as webhook_api
+from pullplan.web.request_log import RequestLogMiddleware
 from pullplan.web.security import SecurityMiddleware
-from pullplan.web.ui import account_pages, analytics_pages, docs, handoff_pages, lrm_pages, pages
+from pullplan.web.ui import account_pages, analytics_pages, docs, handoff_pages, lrm_pages, pages, rule_pages
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -55,7 +58,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     async def lifespan(app: FastAPI):
         owned = app.state.db is None
         if owned:
-            app.state.db = prepare_database(settings)
+            app.state.db = (
+                prepare_database(settings)
+                if settings.prepare
+                else Database(settings.resolved_database_url, pool_size=settings.pool_size)
+            )
         gc.freeze()  # start-up objects live for good: keep them out of every collection
         worker = scheduler.background(app.state.db, settings)  # None with PULLPLAN_SCHEDULER off
         yield
@@ -81,15 +88,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     api.include_router(rule_api.router)
     api.include_router(webhook_api.router)
     api.include_router(aggregate_api.router)
+    api.include_router(planner_api.router)
     app.include_router(api)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(handoff_pages.router)
     app.include_router(lrm_pages.router)
+    app.include_router(rule_pages.router)
     app.include_router(docs.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.mount_assets(app)
     errors.install(app)
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(RequestLogMiddleware)
     return app
