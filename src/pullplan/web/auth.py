@@ -25,6 +25,13 @@ from pullplan.services import accounts
 from pullplan.services.accounts import Principal
 from pullplan.services.errors import NotFound, ServiceError
 from pullplan.storage.handoff_tables import HandoffRow
+from pullplan.storage.planner_tables import (
+    ConstraintRow,
+    LearningCycleRow,
+    MilestoneRow,
+    PlanTaskRow,
+    PromiseRow,
+)
 from pullplan.storage.rule_tables import NotificationRow, RuleRow, WebhookSourceRow, WebhookTargetRow
 from pullplan.storage.tables import (
     ApiTokenRow,
@@ -144,6 +151,12 @@ _OWNER_QUERIES: dict[str, Callable] = {
     "notification": lambda i: select(NotificationRow.workspace_id).where(NotificationRow.id == i),
     "source": lambda i: select(WebhookSourceRow.workspace_id).where(WebhookSourceRow.id == i),
     "target": lambda i: select(WebhookTargetRow.workspace_id).where(WebhookTargetRow.id == i),
+    # the Last Planner
+    "milestone": lambda i: select(MilestoneRow.workspace_id).where(MilestoneRow.id == i),
+    "plan_task": lambda i: select(PlanTaskRow.workspace_id).where(PlanTaskRow.id == i),
+    "constraint": lambda i: select(ConstraintRow.workspace_id).where(ConstraintRow.id == i),
+    "promise": lambda i: select(PromiseRow.workspace_id).where(PromiseRow.id == i),
+    "learning_cycle": lambda i: select(LearningCycleRow.workspace_id).where(LearningCycleRow.id == i),
 }
 
 _NOUNS = {
@@ -159,6 +172,11 @@ _NOUNS = {
     "notification": "Notification",
     "source": "Webhook source",
     "target": "Webhook target",
+    "milestone": "Milestone",
+    "plan_task": "Pull-plan task",
+    "constraint": "Constraint",
+    "promise": "Promise",
+    "learning_cycle": "Learning cycle",
 }
 
 
