@@ -1,6 +1,7 @@
-/* pullplan board: pull items by drag and drop, by keyboard and from "Pull next".
-   Every path calls pull(); a card moves on the page only after the server answered 200,
-   and only that card and the two stage counts change. */
+/* pullplan board: pull items by drag and drop, by keyboard and from "Pull next"; move them
+   between lanes and mark them ready to pull where a stage is split.
+   Every path calls pull() (or, within a stage, patchItem()); a card moves on the page only
+   after the server answered 200, and only that card and the counts it touches change. */
 "use strict";
 
 (() => {
@@ -11,6 +12,8 @@
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
   const reasonDialog = document.querySelector("dialog.reason-dialog");
+  const hasLanes = board.classList.contains("has-lanes");
+  const agingDays = board.dataset.agingDays === undefined ? null : Number(board.dataset.agingDays);
 
   // --- the page -----------------------------------------------------------------------------
 
@@ -32,6 +35,29 @@
   const cardById = (id) => board.querySelector(`li.card[data-item-id="${Number(id)}"]`);
   const stageName = (stage) => (stage ? stage.dataset.stageName : "that stage");
   const quoted = (title) => `\u201c${title}\u201d`;
+  const isSplit = (stage) => Boolean(stage) && stage.classList.contains("split-stage");
+  const isFinished = (stage) => stage.classList.contains("kind-done") || stage.classList.contains("kind-discarded");
+  const laneKey = (laneId) => (laneId === null || laneId === undefined ? "none" : String(laneId));
+  const laneHead = (key) => board.querySelector(`.lane-head[data-lane-id="${CSS.escape(String(key))}"]`);
+  const laneName = (key) => {
+    const head = laneHead(key);
+    return head ? head.querySelector(".lane-name").textContent : "no lane";
+  };
+  /** The band a card is in ("none" for no lane), or null on a board without lanes. */
+  const cardLane = (card) => (hasLanes && card.closest(".lane-cell") ? card.closest(".lane-cell").dataset.laneId : null);
+  const cardReady = (card) => card.closest('ol[data-part="ready"]') !== null;
+
+  /** The list an item belongs in within a stage: its lane's band, and in a split stage its
+      "doing" or "ready to pull" part. */
+  function listFor(stage, item) {
+    let box = stage;
+    if (hasLanes) {
+      box = stage.querySelector(`.lane-cell[data-lane-id="${laneKey(item.lane_id)}"]`)
+        || stage.querySelector('.lane-cell[data-lane-id="none"]');
+    }
+    if (isSplit(stage)) return box.querySelector(`ol.cards[data-part="${item.ready ? "ready" : "doing"}"]`);
+    return box.querySelector("ol.cards");
+  }
 
   /** Say something next to a stage (its role="alert" box), or clear it with no words. */
   function say(stage, lead, reasons) {
@@ -62,7 +88,39 @@
   const findingWords = (findings) => (findings || []).map((f) => f.message);
   const reasonWords = (error) => findingWords(error.reasons).length ? findingWords(error.reasons) : [error.message];
 
-  /** A card for an item the page did not show (a pull-next candidate not on the page). */
+  const CLASS_WORDS = { expedite: "Expedite", fixed_date: "Fixed date", standard: "Standard", intangible: "Intangible" };
+  const classWords = (cos) => CLASS_WORDS[cos] || cos;
+  const utcDay = (iso) => Date.parse(iso.slice(0, 10));
+  const today = new Date().toISOString().slice(0, 10);
+
+  /** Age (or cycle time, once done) in days, as the server counts it: from commitment (or
+      arrival, for an option) to done (or today), both days included. */
+  function ageDays(item) {
+    const start = item.committed_at || item.created_at;
+    if (!start) return 0;
+    const end = item.done_at ? item.done_at : today;
+    return Math.round((utcDay(end) - utcDay(start)) / 86400000) + 1;
+  }
+
+  /** A card's line of facts: class, type, owner, age, value, due date. */
+  function metaFor(item) {
+    const meta = el("div", { className: "meta" }, el("span", { className: "cos" }, classWords(item.class_of_service)));
+    if (item.work_type_name) meta.append(el("span", {}, item.work_type_name));
+    if (item.owner_name) meta.append(el("span", { className: "owner" }, item.owner_name));
+    const age = ageDays(item);
+    const old = agingDays !== null && item.committed_at && !item.done_at && age > agingDays;
+    const title = old ? `older than the board's 85th-percentile cycle time (${agingDays} days)` : "age in days";
+    meta.append(el("span", { className: old ? "age aging" : "age", title }, `${age}d`));
+    if (item.value !== null && item.value !== undefined) {
+      const value = Number(item.value).toLocaleString("en-US", { maximumFractionDigits: 0 });
+      meta.append(el("span", { className: "value", title: "deal value" }, `value ${value}`));
+    }
+    if (item.due_date) meta.append(el("span", { className: "due" }, `due ${item.due_date}`));
+    return meta;
+  }
+
+  /** A card for an item the page did not show (a pull-next candidate, a card another user
+      added, an older page of a done stage). */
   function cardFromItem(item) {
     const card = el("li", { className: `card cos-${item.class_of_service}`, "data-item-id": String(item.id) });
     if (item.blocked) card.classList.add("blocked");
@@ -71,30 +129,86 @@
       card.draggable = true;
       card.setAttribute("aria-keyshortcuts", "Enter D");
     }
-    const meta = el("div", { className: "meta" }, el("span", { className: "cos" }, item.class_of_service.replace("_", " ")));
-    if (item.work_type_name) meta.append(el("span", {}, item.work_type_name));
-    if (item.owner_name) meta.append(el("span", {}, item.owner_name));
-    if (item.due_date) meta.append(el("span", { className: "due" }, `due ${item.due_date}`));
-    card.append(el("div", { className: "title" }, item.title), meta);
+    card.append(el("div", { className: "title" }, item.title), metaFor(item));
     if (item.blocked) card.append(el("div", { className: "blocker" }, `Blocked: ${item.blocked_reason || ""}`));
     if (canMove) card.append(moveButton());
     card.append(el("button", { type: "button", className: "details-button", "aria-haspopup": "dialog" }, "Details"));
     return card;
   }
 
+  /** The "ready to pull" state and its button, where the card's stage is split. */
+  function showReady(card, stage, ready) {
+    const split = isSplit(stage);
+    card.classList.toggle("ready", split && Boolean(ready));
+    let button = card.querySelector(".ready-button");
+    if (!canMove || !split) {
+      if (button) button.remove();
+      if (canMove) card.setAttribute("aria-keyshortcuts", "Enter D");
+      return;
+    }
+    card.setAttribute("aria-keyshortcuts", "Enter D R");
+    if (!button) {
+      button = el("button", { type: "button", className: "ready-button" });
+      card.querySelector(".details-button").before(button);
+    }
+    button.setAttribute("aria-pressed", ready ? "true" : "false");
+    button.textContent = ready ? "Not ready" : "Mark ready";
+  }
+
+  /** What depends on where the cards are: each lane's count of items in progress against its
+      limit, each split stage's "ready to pull" count and the signal it gives the next stage,
+      and how much of each done or discarded stage is shown. */
+  function refreshDerived() {
+    if (hasLanes) {
+      const committed = [...board.querySelectorAll(".stage.kind-committed")];
+      for (const head of board.querySelectorAll(".lane-head[data-lane-id]")) {
+        const selector = `.lane-cell[data-lane-id="${head.dataset.laneId}"] li.card`;
+        const count = committed.reduce((n, stage) => n + stage.querySelectorAll(selector).length, 0);
+        head.querySelector(".count .n").textContent = String(count);
+        const limit = head.dataset.wipLimit === undefined ? null : Number(head.dataset.wipLimit);
+        head.classList.toggle("over", limit !== null && count > limit);
+        head.classList.toggle("full", limit !== null && count === limit);
+      }
+    }
+    for (const stage of board.querySelectorAll(".stage.split-stage")) {
+      const ready = String(stage.querySelectorAll('ol[data-part="ready"] li.card').length);
+      stage.querySelector(".ready-count").textContent = ready;
+      const signal = board.querySelector(`.ready-signal[data-ready-from="${stage.dataset.stageId}"]`);
+      if (signal) {
+        signal.querySelector(".n").textContent = ready;
+        signal.classList.toggle("on", ready !== "0");
+      }
+    }
+    for (const stage of board.querySelectorAll(".stage.kind-done, .stage.kind-discarded")) {
+      const more = stage.querySelector(".stage-more");
+      if (!more) continue;
+      const shown = stage.querySelectorAll("li.card").length;
+      const total = Number(stage.querySelector(".count .n").textContent);
+      more.querySelector(".shown").textContent = String(shown);
+      more.querySelector(".total").textContent = String(total);
+      more.querySelector(".show-more").hidden = shown >= total;
+    }
+  }
+
   const moveButton = () =>
     el("button", { type: "button", className: "move-button", "aria-haspopup": "true", "aria-expanded": "false" }, "Move");
 
-  /** Put the card in the target stage after a 200: oldest-first stages get it last,
-      done and discarded stages (newest first) get it first. */
+  /** Put the card where the server says the item is, after a 200: its stage, its lane's band
+      and (split stages) its part. Oldest-first stages get it last, done and discarded stages
+      (newest first) get it first. Only a card that changed list is moved. */
   function placeCard(card, item, from, target) {
     const node = card || cardFromItem(item);
-    const list = target.querySelector("ol.cards");
-    const newestFirst = target.classList.contains("kind-done") || target.classList.contains("kind-discarded");
-    if (newestFirst) list.prepend(node);
-    else list.append(node);
-    addToCount(from, -1);
-    addToCount(target, +1);
+    const list = listFor(target, item);
+    if (node.parentElement !== list) {
+      if (isFinished(target)) list.prepend(node);
+      else list.append(node);
+    }
+    if (from !== target) {
+      addToCount(from, -1);
+      addToCount(target, +1);
+    }
+    showReady(node, target, item.ready);
+    refreshDerived();
     return node;
   }
 
@@ -141,6 +255,7 @@
     const titleNode = card && card.querySelector(".title");
     const title = opts.title || (titleNode ? titleNode.textContent : `item ${itemId}`);
     const body = { to_stage_id: Number(toStageId) };
+    if (opts.laneId !== undefined) body.to_lane_id = opts.laneId === "none" ? null : Number(opts.laneId);
     if (opts.reason) body.reason = opts.reason;
 
     say(target, null);
@@ -163,7 +278,7 @@
     }
     const error = (answer.data && answer.data.error) || {};
     if (answer.status === 409 && error.code === "needs_reason" && !opts.reason) {
-      const reason = await askReason(title, target, error);
+      const reason = await askReason(`Pulling ${quoted(title)} into ${stageName(target)}`, error);
       if (reason === null) {
         if (opts.refocus && card) card.focus();
         return false;
@@ -181,10 +296,58 @@
     return false;
   }
 
+  /** Change an item in place from the board (its lane, or "ready to pull"): the same answers
+      as a pull, said next to its stage. Resolves true when the server changed it. */
+  async function patchItem(itemId, changes, what, options) {
+    const opts = options || {};
+    const card = cardById(itemId);
+    if (!card) return false;
+    const stage = card.closest(".stage");
+    const title = card.querySelector(".title").textContent;
+    const body = opts.reason ? { ...changes, reason: opts.reason } : changes;
+    say(stage, null);
+    card.setAttribute("aria-busy", "true");
+    let answer;
+    try {
+      answer = await send("PATCH", `/items/${Number(itemId)}`, body);
+    } catch (_) {
+      say(stage, `Could not reach the server: ${quoted(title)} was not changed.`);
+      return false;
+    } finally {
+      card.removeAttribute("aria-busy");
+    }
+    if (answer.status === 200 && answer.data) {
+      applyItem(answer.data.item);
+      const node = cardById(itemId);
+      if (node) {
+        showPullNote(node, answer.data);
+        if (opts.refocus) node.focus();
+      }
+      return true;
+    }
+    const error = (answer.data && answer.data.error) || {};
+    if (answer.status === 409 && error.code === "needs_reason" && !opts.reason) {
+      const reason = await askReason(`${what} ${quoted(title)}`, error);
+      if (reason !== null) return patchItem(itemId, changes, what, { ...opts, reason });
+    } else if (answer.status === 409) {
+      say(stage, `${what} ${quoted(title)} was refused:`, reasonWords(error));
+    } else {
+      say(stage, `${quoted(title)} was not changed: ${refusal(answer)}`);
+    }
+    if (opts.refocus) card.focus();
+    return false;
+  }
+
+  const moveToLane = (itemId, key, options) =>
+    patchItem(itemId, { lane_id: key === "none" ? null : Number(key) }, `Moving into the ${laneName(key)} lane:`, options);
+  const setReady = (itemId, ready, options) =>
+    patchItem(itemId, { ready }, ready ? "Marking ready to pull:" : "Marking not ready:", options);
+
   // --- asking for a reason (reason-mode limits) -----------------------------------------------
 
-  /** Resolves the reason given in the page's dialog, or null when cancelled. */
-  function askReason(title, target, error) {
+  /** Resolves the reason given in the page's dialog, or null when cancelled. `what` says
+      what needs it ("Pulling “X” into Review"). */
+  function askReason(what, error) {
     return new Promise((resolve) => {
       if (!reasonDialog) {
         resolve(null);
@@ -193,8 +356,7 @@
       const form = reasonDialog.querySelector("form");
       const field = form.elements.reason;
       const cancel = form.querySelector("button.cancel");
-      reasonDialog.querySelector(".reason-why").textContent =
-        `Pulling ${quoted(title)} into ${stageName(target)}: ${reasonWords(error).join(" ")}`;
+      reasonDialog.querySelector(".reason-why").textContent = `${what}: ${reasonWords(error).join(" ")}`;
       field.value = "";
 
       const finish = (value) => {
@@ -243,6 +405,15 @@
       const choice = el("button", { type: "button", className: "move-to", "data-to-stage-id": stage.dataset.stageId }, stage.dataset.stageName);
       menu.append(choice);
     }
+    const lane = cardLane(card);
+    if (lane !== null) {
+      menu.append(el("span", { className: "move-label" }, "Lane"));
+      for (const head of board.querySelectorAll(".lane-head:not(.lane-none)")) {
+        if (head.dataset.laneId === lane) continue;
+        const name = head.querySelector(".lane-name").textContent;
+        menu.append(el("button", { type: "button", className: "move-to-lane", "data-lane-id": head.dataset.laneId, "aria-label": `${name} lane` }, name));
+      }
+    }
     menu.append(el("button", { type: "button", className: "move-cancel" }, "Cancel"));
     card.append(menu);
     const button = card.querySelector(".move-button");
@@ -265,6 +436,13 @@
         closeMenu(false);
         card.focus();
         pull(card.dataset.itemId, toStageId, { refocus: true });
+      } else if (target.closest(".move-to-lane")) {
+        const key = target.closest(".move-to-lane").dataset.laneId;
+        closeMenu(false);
+        card.focus();
+        moveToLane(card.dataset.itemId, key, { refocus: true });
+      } else if (target.closest(".ready-button")) {
+        setReady(card.dataset.itemId, !cardReady(card), { refocus: true });
       }
     });
 
@@ -274,6 +452,10 @@
       if (event.key === "Enter" && target.matches("li.card")) {
         event.preventDefault();
         openMenu(target);
+      } else if ((event.key === "r" || event.key === "R") && !event.ctrlKey && !event.metaKey && !event.altKey
+                 && target.matches("li.card") && isSplit(target.closest(".stage"))) {
+        event.preventDefault();
+        setReady(target.dataset.itemId, !cardReady(target), { refocus: true });
       } else if (event.key === "Escape" && target.closest(".move-menu")) {
         event.preventDefault();
         closeMenu(true);
@@ -284,13 +466,27 @@
 
     let draggedId = null;
     const clearDropTargets = () => {
-      for (const stage of board.querySelectorAll(".stage.drop-target")) stage.classList.remove("drop-target");
+      for (const node of board.querySelectorAll(".drop-target")) node.classList.remove("drop-target");
     };
-    const droppableStage = (event) => {
+    /** What a drop here would do: pull into another stage (and the lane of the band it is
+        dropped in), move into another lane of the same stage, or mark ready / not ready. */
+    const dropSpot = (event) => {
       if (draggedId === null || !(event.target instanceof Element)) return null;
       const stage = event.target.closest(".stage");
+      if (!stage) return null;
       const card = cardById(draggedId);
-      return stage && (!card || card.closest(".stage") !== stage) ? stage : null;
+      const cell = hasLanes ? event.target.closest(".lane-cell") : null;
+      const part = isSplit(stage) ? event.target.closest(".split > ol") : null;
+      const lane = cell ? cell.dataset.laneId : undefined;
+      const fromLane = card ? cardLane(card) : null;
+      if (!card || card.closest(".stage") !== stage) {
+        return { action: "pull", stage, lane: lane !== undefined && lane !== fromLane ? lane : undefined, mark: cell || stage };
+      }
+      if (lane !== undefined && lane !== fromLane) return { action: "lane", stage, lane, mark: cell };
+      if (part && (part.dataset.part === "ready") !== cardReady(card)) {
+        return { action: "ready", stage, ready: part.dataset.part === "ready", mark: part };
+      }
+      return null;
     };
 
     board.addEventListener("dragstart", (event) => {
@@ -309,28 +505,33 @@
       clearDropTargets();
     });
     board.addEventListener("dragover", (event) => {
-      const stage = droppableStage(event);
-      if (!stage) return;
+      const spot = dropSpot(event);
+      if (!spot) {
+        clearDropTargets();
+        return;
+      }
       event.preventDefault();
       event.dataTransfer.dropEffect = "move";
-      if (!stage.classList.contains("drop-target")) {
+      if (!spot.mark.classList.contains("drop-target")) {
         clearDropTargets();
-        stage.classList.add("drop-target");
+        spot.mark.classList.add("drop-target");
       }
     });
     board.addEventListener("dragleave", (event) => {
-      const stage = event.target instanceof Element ? event.target.closest(".stage") : null;
-      if (stage && !(event.relatedTarget instanceof Node && stage.contains(event.relatedTarget))) {
-        stage.classList.remove("drop-target");
+      const mark = event.target instanceof Element ? event.target.closest(".drop-target") : null;
+      if (mark && !(event.relatedTarget instanceof Node && mark.contains(event.relatedTarget))) {
+        mark.classList.remove("drop-target");
       }
     });
     board.addEventListener("drop", (event) => {
-      const stage = droppableStage(event);
-      if (!stage) return;
+      const spot = dropSpot(event);
+      if (!spot) return;
       event.preventDefault();
       const itemId = draggedId;
       clearDropTargets();
-      pull(itemId, stage.dataset.stageId);
+      if (spot.action === "pull") pull(itemId, spot.stage.dataset.stageId, { laneId: spot.lane });
+      else if (spot.action === "lane") moveToLane(itemId, spot.lane);
+      else setReady(itemId, spot.ready);
     });
   }
 
@@ -409,6 +610,30 @@
     if (!open) loadPullNext(stage);
   });
 
+  // --- done and discarded stages: the latest page, and "Show more" for the next ------------
+  // The next page starts after the cards shown (offset = cards shown): the page keeps every
+  // card of the stage it was told about, so the offset follows the server's order.
+  board.addEventListener("click", async (event) => {
+    const button = event.target instanceof Element ? event.target.closest(".show-more") : null;
+    if (!button) return;
+    const stage = button.closest(".stage");
+    const offset = stage.querySelectorAll("li.card").length;
+    button.disabled = true;
+    say(stage, null);
+    try {
+      const page = await getJson(`/stages/${Number(stage.dataset.stageId)}/items?limit=25&offset=${offset}`);
+      for (const item of page.items) {
+        if (!cardById(item.id)) listFor(stage, item).append(cardFromItem(item));
+      }
+      stage.querySelector(".count .n").textContent = String(page.total);
+    } catch (error) {
+      say(stage, `Could not read more of ${stageName(stage)}: ${error.message}`);
+    } finally {
+      button.disabled = false;
+      refreshDerived();
+    }
+  });
+
   // --- live updates: what others change shows within a second or two -----------------------
   // The page polls the board's append-only transition log (GET .../transitions?after_id=) and
   // refreshes the cards it names: short polling, standard HTTP, nothing kept on the server.
@@ -427,27 +652,16 @@
     }
   }
 
-  function showDue(card, item) {
-    let due = card.querySelector(".meta .due");
-    if (!item.due_date) {
-      if (due) due.remove();
-      return;
-    }
-    if (!due) {
-      due = el("span", { className: "due" });
-      card.querySelector(".meta").append(due);
-    }
-    due.textContent = `due ${item.due_date}`;
-  }
-
-  async function refreshItem(itemId) {
+  async function refreshItem(itemId, arrived) {
     const response = await fetch(`/api/v1/items/${Number(itemId)}`, { headers: { accept: "application/json" } });
-    if (response.ok) applyItem(await response.json());
+    if (response.ok) applyItem(await response.json(), arrived);
   }
 
   /** Show an item as the server last answered it: placed, moved, removed or updated. Safe
-      to repeat (the poll may bring the same item again). */
-  function applyItem(item) {
+      to repeat (the poll may bring the same item again). A done or discarded stage shows its
+      latest page: an item changed there but not shown is left to "Show more", unless it has
+      just `arrived` (created or moved in). */
+  function applyItem(item, arrived = true) {
     const card = cardById(item.id);
     const from = card ? card.closest(".stage") : null;
     const target = item.archived_at ? null : stageById(item.stage_id);
@@ -459,13 +673,14 @@
       return;
     }
     if (!card) {
-      placeCard(null, item, null, target);
+      if (arrived || !isFinished(target)) placeCard(null, item, null, target);
       return;
     }
-    if (from !== target) placeCard(card, item, from, target);
+    placeCard(card, item, from, target);
     const title = card.querySelector(".title");
     if (title && title.textContent !== item.title) title.textContent = item.title;
-    showDue(card, item);
+    for (const cos of Object.keys(CLASS_WORDS)) card.classList.toggle(`cos-${cos}`, cos === item.class_of_service);
+    card.querySelector(".meta").replaceWith(metaFor(item));
     showBlocked(card, item);
   }
 
@@ -482,7 +697,8 @@
         if (!rows.length) return;
         lastSeen = rows[rows.length - 1].id;
         const changed = [...new Set(rows.map((row) => row.item_id))];
-        for (const itemId of changed) await refreshItem(itemId);
+        const arrived = new Set(rows.filter((row) => row.kind === "moved" || row.kind === "created").map((row) => row.item_id));
+        for (const itemId of changed) await refreshItem(itemId, arrived.has(itemId));
         if (rows.length < 200) return;
       }
     } catch (error) {
@@ -525,6 +741,7 @@
   }
 
   const stageLabel = (id) => (stageById(id) ? stageById(id).dataset.stageName : `stage ${id}`);
+  const FIELD_WORDS = { owner_id: "owner", class_of_service: "class of service", lane_id: "lane", work_type_id: "type" };
   const KIND_WORDS = {
     created: "Created", moved: "Moved", override: "Pulled over a limit", blocked: "Blocked",
     unblocked: "Unblocked", edited: "Edited", split: "Split", archived: "Archived",
@@ -534,13 +751,16 @@
     let what = KIND_WORDS[t.kind] || t.kind;
     if (t.from_stage_id) what += ` from ${stageLabel(t.from_stage_id)}`;
     if (t.to_stage_id) what += ` ${t.kind === "created" ? "in" : "to"} ${stageLabel(t.to_stage_id)}`;
+    const lane = t.details && t.details.lane_id;
+    if (lane && hasLanes) what += `, into the ${laneName(laneKey(lane[1]))} lane`;
     const changes = t.details && t.details.changes;
-    if (changes) what += `: ${Object.keys(changes).join(", ").replaceAll("_", " ")}`;
+    if (changes) what += `: ${Object.keys(changes).map((key) => FIELD_WORDS[key] || key.replaceAll("_", " ")).join(", ")}`;
     return el(
       "li",
       { "data-kind": t.kind },
       el("time", { datetime: t.at }, t.at.replace("T", " ").slice(0, 16)),
       el("span", { className: "what" }, what),
+      t.actor_name ? el("span", { className: "who" }, `by ${t.actor_name}`) : null,
       t.reason ? el("span", { className: "reason" }, `Reason: ${t.reason}`) : null,
     );
   }
@@ -552,7 +772,8 @@
     };
     fact("Stage", stageLabel(item.stage_id));
     fact("Type", item.work_type_name);
-    fact("Class", item.class_of_service.replace("_", " "));
+    fact("Class", classWords(item.class_of_service));
+    if (hasLanes) fact("Lane", laneName(laneKey(item.lane_id)));
     fact("Owner", item.owner_name);
     fact("Due date", item.due_date);
     fact("Value", item.value);
@@ -563,26 +784,55 @@
     return list;
   }
 
+  const ownerOptions = document.querySelector("template.owner-options");
+  const tagsText = (tags) => tags.join(", ");
+
+  /** The edit form. Fields are checked by the server only: a refusal names the field, which
+      is marked (aria-invalid) and focused. */
   function editForm(item) {
+    const owner = el("select", { name: "owner_id" });
+    if (ownerOptions) owner.append(ownerOptions.content.cloneNode(true));
+    if (item.owner_id !== null && !owner.querySelector(`option[value="${Number(item.owner_id)}"]`)) {
+      owner.append(el("option", { value: String(item.owner_id) }, item.owner_name || `user ${item.owner_id}`));
+    }
+    const cos = el("select", { name: "class_of_service" });
+    for (const [value, words] of Object.entries(CLASS_WORDS)) cos.append(el("option", { value }, words));
     const form = el(
       "form",
       { className: "edit-form", novalidate: "" },
       el("h3", {}, "Edit"),
       el("label", {}, "Title", el("input", { name: "title", maxlength: "200", autocomplete: "off" })),
       el("label", {}, "Description", el("textarea", { name: "description", rows: "4" })),
+      el("label", {}, "Owner", owner),
+      el("label", {}, "Class of service", cos),
       el("label", {}, "Due date", el("input", { name: "due_date", type: "date" })),
+      el("label", {}, "Value", el("input", { name: "value", inputmode: "decimal", autocomplete: "off" })),
+      el("label", {}, "Tags (comma separated)", el("input", { name: "tags", autocomplete: "off" })),
       el("div", { className: "buttons" }, el("button", { type: "submit" }, "Save")),
     );
-    form.elements.title.value = item.title;
-    form.elements.description.value = item.description;
-    form.elements.due_date.value = item.due_date || "";
+    const fields = form.elements;
+    fields.title.value = item.title;
+    fields.description.value = item.description;
+    fields.owner_id.value = item.owner_id === null ? "" : String(item.owner_id);
+    fields.class_of_service.value = item.class_of_service;
+    fields.due_date.value = item.due_date || "";
+    fields.value.value = item.value === null ? "" : String(item.value);
+    fields.tags.value = tagsText(item.tags);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const changes = {};
-      if (form.elements.title.value !== item.title) changes.title = form.elements.title.value;
-      if (form.elements.description.value !== item.description) changes.description = form.elements.description.value;
-      const due = form.elements.due_date.value || null;
+      if (fields.title.value !== item.title) changes.title = fields.title.value;
+      if (fields.description.value !== item.description) changes.description = fields.description.value;
+      const ownerId = fields.owner_id.value ? Number(fields.owner_id.value) : null;
+      if (ownerId !== item.owner_id) changes.owner_id = ownerId;
+      if (fields.class_of_service.value !== item.class_of_service) changes.class_of_service = fields.class_of_service.value;
+      const due = fields.due_date.value || null;
       if (due !== (item.due_date || null)) changes.due_date = due;
+      const value = fields.value.value.trim();
+      if (value !== (item.value === null ? "" : String(item.value))) changes.value = value === "" ? null : value;
+      if (fields.tags.value.trim() !== tagsText(item.tags)) {
+        changes.tags = fields.tags.value.split(",").map((tag) => tag.trim()).filter((tag) => tag);
+      }
       if (Object.keys(changes).length) act("PATCH", "", changes);
       else tell("Nothing to save: no field was changed.");
     });
@@ -657,6 +907,7 @@
   async function act(method, suffix, body) {
     const id = shownId;
     tell(null);
+    for (const node of detailsBody.querySelectorAll('[aria-invalid="true"]')) node.removeAttribute("aria-invalid");
     const buttons = [...detailsBody.querySelectorAll("button")];
     for (const node of buttons) node.disabled = true;
     let answer;
@@ -676,7 +927,8 @@
     } else {
       tell(`Not done: ${refusal(answer)}`);
       const field = answer.data && answer.data.error && answer.data.error.field;
-      const input = field && detailsBody.querySelector(`[name="${CSS.escape(field)}"]`);
+      const name = field && field.split(".")[0]; // "tags.2" is the tags field
+      const input = name && detailsBody.querySelector(`[name="${CSS.escape(name)}"]`);
       if (input) {
         input.setAttribute("aria-invalid", "true");
         input.focus();
