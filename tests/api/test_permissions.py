@@ -10,6 +10,8 @@ must change nothing. The routes are found from the app: a new route fails
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Route as StarletteRoute
 
+from pullplan.integrations.webhooks import signed_headers
 from pullplan.settings import Settings
 from pullplan.web.app import create_app
 
@@ -73,6 +76,15 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/v1/boards/{board_id}/commit-by":                         (200, 200, 200, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/commit-by":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/commitment-timing":                 (200, 200, 200, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/lrm-settings":              (200, 200, 200, 404, 401),
+    "PATCH /api/v1/workspaces/{workspace_id}/lrm-settings":            (200, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/split-templates":           (200, 200, 200, 404, 401),
+    "PUT /api/v1/workspaces/{workspace_id}/split-templates":           (200, 403, 403, 404, 401),
+    "GET /api/v1/items/{item_id}/aggregate":                           (200, 200, 200, 404, 401),
+    "POST /api/v1/items/{item_id}/split":                              (200, 200, 403, 404, 401),
+    "GET /workspaces/{workspace_id}/commit-by":                        (200, 200, 200, 404, 303),
+    "POST /workspaces/{workspace_id}/commit-by/settings":              (303, 403, 403, 404, 303),
+    "POST /workspaces/{workspace_id}/commit-by/split":                 (303, 303, 403, 404, 303),
     "POST /api/v1/boards/{board_id}/items":                            (201, 201, 403, 404, 401),
     "GET /api/v1/items/{item_id}":                                     (200, 200, 200, 404, 401),
     "PATCH /api/v1/items/{item_id}":                                   (200, 200, 403, 404, 401),
@@ -105,11 +117,40 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "POST /logout":                                                    (303, 303, 303, 303, 303),
     "GET /docs":                                                       (200, 200, 200, 200, 200),
     "GET /openapi.json":                                               (200, 200, 200, 200, 200),
+    "GET /healthz":                                                    (200, 200, 200, 200, 200),
+    "GET /readyz":                                                     (200, 200, 200, 200, 200),
 }
 # Where a token answers otherwise than its user signed in: a token cannot make tokens.
 BY_TOKEN: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/v1/workspaces/{workspace_id}/tokens":                   (403, 403, 403, 404, 401),
 }
+# Trigger rules, notifications and webhooks. The inbound hook takes no session or token: its
+# signature authenticates it, so everyone who signs with the source's secret gets 202.
+MATRIX.update({
+    "GET /api/v1/workspaces/{workspace_id}/rules":                     (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/rules":                    (201, 403, 403, 404, 401),
+    "GET /api/v1/rules/{rule_id}":                                     (200, 200, 200, 404, 401),
+    "PATCH /api/v1/rules/{rule_id}":                                   (200, 403, 403, 404, 401),
+    "DELETE /api/v1/rules/{rule_id}":                                  (200, 403, 403, 404, 401),
+    "GET /api/v1/rules/{rule_id}/firings":                             (200, 200, 200, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/notifications":             (200, 200, 200, 404, 401),
+    "POST /api/v1/notifications/{notification_id}/read":               (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/notifications/read":        (200, 200, 200, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/webhook-sources":           (200, 403, 403, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/webhook-sources":          (201, 403, 403, 404, 401),
+    "DELETE /api/v1/webhook-sources/{source_id}":                      (200, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/webhook-targets":           (200, 403, 403, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/webhook-targets":          (201, 403, 403, 404, 401),
+    "DELETE /api/v1/webhook-targets/{target_id}":                      (200, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/deliveries":                (200, 403, 403, 404, 401),
+    "POST /api/v1/hooks/{source_id}":                                  (202, 202, 202, 202, 202),
+    "GET /workspaces/{workspace_id}/rules":                            (200, 200, 200, 404, 303),
+    "POST /workspaces/{workspace_id}/rules":                           (303, 403, 403, 404, 303),
+    "POST /rules/{rule_id}/enabled":                                   (303, 403, 403, 404, 303),
+    "POST /rules/{rule_id}/delete":                                    (303, 403, 403, 404, 303),
+    "GET /workspaces/{workspace_id}/notifications":                    (200, 200, 200, 404, 303),
+    "POST /workspaces/{workspace_id}/notifications/read":              (303, 303, 303, 404, 303),
+})
 # fmt: on
 
 
@@ -184,6 +225,18 @@ class World:
         elif state == "done":
             self.ok(self.team.move(item_id, "Done"))
         return item_id
+
+    def aggregate(self) -> int:
+        """A new Campaign of A's board, in Next, whose type has a split template."""
+        self.ok(
+            self.admin.put(
+                f"{API}/workspaces/{self.team.workspace_id}/split-templates",
+                json={"work_type_id": self.team.work_types["Campaign"], "children": [{"title": "Brief"}]},
+            )
+        )
+        return self.team.create_item(
+            f"Autumn campaign {self.unique()}", stage="Next", work_type_id=self.team.work_types["Campaign"]
+        )["id"]
 
     def allocation(self) -> int:
         """A's allocation for Campaigns; a new one once it was deleted."""
@@ -354,6 +407,42 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w, who: Call(
         f"{API}/workspaces/{w.team.workspace_id}/commit-by"
     ),
+    "GET /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/lrm-settings"
+    ),
+    "PATCH /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/lrm-settings",
+        {"json": {"cadence_days": 7 + w.unique() % 3, "class_percentiles": {"standard": 80}}},
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/split-templates": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/split-templates"
+    ),
+    "PUT /api/v1/workspaces/{workspace_id}/split-templates": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/split-templates",
+        {"json": {"work_type_id": w.team.work_types["Deal"], "children": [{"title": f"Call {w.unique()}"}]}},
+    ),
+    "GET /api/v1/items/{item_id}/aggregate": lambda w, who: Call(f"{API}/items/{w.item()}/aggregate"),
+    "POST /api/v1/items/{item_id}/split": lambda w, who: Call(
+        f"{API}/items/{w.item()}/split", {"json": {"children": [{"title": "Brief", "offset_days": -7}]}}
+    ),
+    "GET /workspaces/{workspace_id}/commit-by": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/commit-by"
+    ),
+    "POST /workspaces/{workspace_id}/commit-by/settings": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/commit-by/settings",
+        {
+            "data": {
+                "default_percentile": "85",
+                "cadence_days": str(7 + w.unique() % 3),
+                "lookahead_days": "42",
+                "working_days": ["1", "2", "3", "4", "5"],
+                "time_zone": "UTC",
+            }
+        },
+    ),
+    "POST /workspaces/{workspace_id}/commit-by/split": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/commit-by/split", {"data": {"item_id": str(w.aggregate())}}
+    ),
     "POST /api/v1/boards/{board_id}/items": lambda w, who: Call(
         f"{API}/boards/{w.team.board_id}/items", {"json": {"title": f"Webinar follow-up {w.unique()}"}}
     ),
@@ -425,7 +514,254 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "POST /logout": lambda w, who: Call("/logout", client=w.new_client(who)),
     "GET /docs": lambda w, who: Call("/docs"),
     "GET /openapi.json": lambda w, who: Call("/openapi.json"),
+    "GET /healthz": lambda w, who: Call("/healthz"),
+    "GET /readyz": lambda w, who: Call("/readyz"),
 }
+
+
+# --- trigger rules, notifications and webhooks: fresh objects of workspace A ----------------
+
+
+def _rule(w: World) -> int:
+    body = {
+        "name": f"Tell the team {w.unique()}",
+        "event": "item.moved",
+        "actions": [{"kind": "notify", "message": "{title} moved to {stage}"}],
+    }
+    return w.ok(w.admin.post(f"{API}/workspaces/{w.team.workspace_id}/rules", json=body), 201)["id"]
+
+
+def _notification(w: World) -> int:
+    """A's newest notification, made by a rule on blocking an item."""
+    if not getattr(w, "_notifying", False):
+        notify = [{"kind": "notify", "message": "{title}"}]
+        body = {"name": "Blocked", "event": "item.blocked", "actions": notify}
+        w.ok(w.admin.post(f"{API}/workspaces/{w.team.workspace_id}/rules", json=body), 201)
+        w._notifying = True
+    w.item("blocked")
+    return w.ok(w.admin.get(f"{API}/workspaces/{w.team.workspace_id}/notifications"))[0]["id"]
+
+
+def _source(w: World) -> dict:
+    body = {"name": f"CRM {w.unique()}"}
+    return w.ok(w.admin.post(f"{API}/workspaces/{w.team.workspace_id}/webhook-sources", json=body), 201)
+
+
+def _target(w: World) -> int:
+    body = {"name": f"Relay {w.unique()}", "url": "http://127.0.0.1:9/hook"}
+    return w.ok(w.admin.post(f"{API}/workspaces/{w.team.workspace_id}/webhook-targets", json=body), 201)["id"]
+
+
+def _hook(w: World) -> Call:
+    """A request signed with the secret of A's source (each one new, so never a replay)."""
+    if getattr(w, "_hook_source", None) is None:
+        w._hook_source = _source(w)
+    body = json.dumps({"deal": f"Northwind {w.unique()}", "stage": "proposal"}).encode()
+    headers = signed_headers(w._hook_source["secret"], body, dt.datetime.now(dt.UTC))
+    return Call(w._hook_source["hook_path"], {"content": body, "headers": headers})
+
+
+REQUESTS.update({
+    "GET /api/v1/workspaces/{workspace_id}/rules": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/rules"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/rules": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/rules",
+        {"json": {"name": f"Due soon {w.unique()}", "event": "item.due_soon", "days": 3,
+                  "actions": [{"kind": "notify", "message": "{title} is due in {days_left} days"}]}},
+    ),
+    "GET /api/v1/rules/{rule_id}": lambda w, who: Call(f"{API}/rules/{_rule(w)}"),
+    "PATCH /api/v1/rules/{rule_id}": lambda w, who: Call(
+        f"{API}/rules/{_rule(w)}", {"json": {"enabled": False}}
+    ),
+    "DELETE /api/v1/rules/{rule_id}": lambda w, who: Call(f"{API}/rules/{_rule(w)}"),
+    "GET /api/v1/rules/{rule_id}/firings": lambda w, who: Call(f"{API}/rules/{_rule(w)}/firings"),
+    "GET /api/v1/workspaces/{workspace_id}/notifications": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/notifications"
+    ),
+    "POST /api/v1/notifications/{notification_id}/read": lambda w, who: Call(
+        f"{API}/notifications/{_notification(w)}/read"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/notifications/read"
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/webhook-sources"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/webhook-sources", {"json": {"name": f"Forms {w.unique()}"}}
+    ),
+    "DELETE /api/v1/webhook-sources/{source_id}": lambda w, who: Call(
+        f"{API}/webhook-sources/{_source(w)['id']}"
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/webhook-targets"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/webhook-targets",
+        {"json": {"name": f"Chat {w.unique()}", "url": "https://chat.example.com/hooks/pullplan"}},
+    ),
+    "DELETE /api/v1/webhook-targets/{target_id}": lambda w, who: Call(f"{API}/webhook-targets/{_target(w)}"),
+    "GET /api/v1/workspaces/{workspace_id}/deliveries": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/deliveries"
+    ),
+    "POST /api/v1/hooks/{source_id}": lambda w, who: _hook(w),
+    "GET /workspaces/{workspace_id}/rules": lambda w, who: Call(f"/workspaces/{w.team.workspace_id}/rules"),
+    "POST /workspaces/{workspace_id}/rules": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/rules",
+        {"data": {"name": f"Blocked {w.unique()}", "event": "item.blocked", "action": "notify",
+                  "message": "{title} is blocked"}},
+    ),
+    "POST /rules/{rule_id}/enabled": lambda w, who: Call(
+        f"/rules/{_rule(w)}/enabled", {"data": {"enabled": "false"}}
+    ),
+    "POST /rules/{rule_id}/delete": lambda w, who: Call(f"/rules/{_rule(w)}/delete"),
+    "GET /workspaces/{workspace_id}/notifications": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/notifications"
+    ),
+    "POST /workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/notifications/read"
+    ),
+})
+
+
+# The Last Planner: viewers read; members plan, promise, check in, close weeks and log
+# constraints; managers set the lookahead and the reasons for variance.
+# fmt: off
+MATRIX.update({
+    "GET /api/v1/workspaces/{workspace_id}/planner/settings":          (200, 200, 200, 404, 401),
+    "PUT /api/v1/workspaces/{workspace_id}/planner/settings":          (200, 403, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/milestones":                (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/milestones":               (201, 201, 403, 404, 401),
+    "GET /api/v1/milestones/{milestone_id}":                           (200, 200, 200, 404, 401),
+    "PATCH /api/v1/milestones/{milestone_id}":                         (200, 200, 403, 404, 401),
+    "POST /api/v1/milestones/{milestone_id}/tasks":                    (201, 201, 403, 404, 401),
+    "PATCH /api/v1/plan-tasks/{plan_task_id}":                         (200, 200, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/lookahead":                 (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots":      (201, 201, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/constraints":               (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/constraints":              (201, 201, 403, 404, 401),
+    "PATCH /api/v1/constraints/{constraint_id}":                       (200, 200, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/weekly-plan":               (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/promises":                 (201, 201, 403, 404, 401),
+    "POST /api/v1/promises/{promise_id}/check-ins":                    (201, 201, 403, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/week-close":               (200, 200, 403, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/planner/metrics":           (200, 200, 200, 404, 401),
+    "GET /api/v1/workspaces/{workspace_id}/learning-cycles":           (200, 200, 200, 404, 401),
+    "POST /api/v1/workspaces/{workspace_id}/learning-cycles":          (201, 201, 403, 404, 401),
+    "PATCH /api/v1/learning-cycles/{learning_cycle_id}":               (200, 200, 403, 404, 401),
+})
+# fmt: on
+
+
+def _planner(w: World) -> dict[str, int]:
+    """A's pull plan (a milestone with a task), a constraint, a promise of this week and a
+    learning cycle, made once by the administrator."""
+    if getattr(w, "_planner_ids", None) is None:
+        ws = w.team.workspace_id
+        milestone = w.ok(w.admin.post(
+            f"{API}/workspaces/{ws}/milestones", json={"name": "Launch webinar", "date": _monday(6)}
+        ), 201)["id"]
+        task = _plan_task(w, milestone)
+        constraint = w.ok(w.admin.post(f"{API}/workspaces/{ws}/constraints", json={
+            "plan_task_id": task, "category": "approval", "description": "Legal reads the copy.",
+            "need_by": _monday(1),
+        }), 201)["id"]
+        promise = w.ok(w.admin.post(f"{API}/workspaces/{ws}/promises", json={
+            "week": _monday(0), "plan_task_id": _plan_task(w, milestone),
+        }), 201)["promise"]["id"]
+        cycle = w.ok(w.admin.post(f"{API}/workspaces/{ws}/learning-cycles", json={
+            "kind": "pdca", "title": "A standing slot with legal", "reason": "approval_late",
+        }), 201)["id"]
+        w._planner_ids = {"milestone": milestone, "task": task, "constraint": constraint,
+                          "promise": promise, "cycle": cycle}
+    return w._planner_ids
+
+
+def _plan_task(w: World, milestone: int | None = None) -> int:
+    """A new task of A's pull plan."""
+    milestone = milestone or _planner(w)["milestone"]
+    return w.ok(w.admin.post(f"{API}/milestones/{milestone}/tasks", json={
+        "title": f"Landing page {w.unique()}", "duration_days": 2, "team": "Marketing",
+    }), 201)["id"]
+
+
+def _monday(weeks: int) -> str:
+    today = dt.date.today()
+    return (today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks)).isoformat()
+
+
+REQUESTS.update({
+    "GET /api/v1/workspaces/{workspace_id}/planner/settings": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/planner/settings"
+    ),
+    "PUT /api/v1/workspaces/{workspace_id}/planner/settings": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/planner/settings", {"json": {"lookahead_weeks": 5}}
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/milestones": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/milestones"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/milestones": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/milestones",
+        {"json": {"name": f"Partner summit {w.unique()}", "date": _monday(8)}},
+    ),
+    "GET /api/v1/milestones/{milestone_id}": lambda w, who: Call(f"{API}/milestones/{_planner(w)['milestone']}"),
+    "PATCH /api/v1/milestones/{milestone_id}": lambda w, who: Call(
+        f"{API}/milestones/{_planner(w)['milestone']}", {"json": {"conditions": f"{w.unique()} sign-ups."}}
+    ),
+    "POST /api/v1/milestones/{milestone_id}/tasks": lambda w, who: Call(
+        f"{API}/milestones/{_planner(w)['milestone']}/tasks",
+        {"json": {"title": f"Slides {w.unique()}", "duration_days": 3}},
+    ),
+    "PATCH /api/v1/plan-tasks/{plan_task_id}": lambda w, who: Call(
+        f"{API}/plan-tasks/{_planner(w)['task']}", {"json": {"customer": f"Events {w.unique()}"}}
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/lookahead": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/lookahead"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/lookahead/snapshots"
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/constraints"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/constraints",
+        {"json": {"plan_task_id": _planner(w)["task"], "category": "content_materials",
+                  "description": f"Logo files {w.unique()}", "need_by": _monday(1)}},
+    ),
+    "PATCH /api/v1/constraints/{constraint_id}": lambda w, who: Call(
+        f"{API}/constraints/{_planner(w)['constraint']}", {"json": {"note": f"Asked again ({w.unique()})."}}
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/weekly-plan", {"params": {"week": _monday(0)}}
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/promises": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/promises",
+        {"json": {"week": _monday(1), "plan_task_id": _plan_task(w)}},
+    ),
+    "POST /api/v1/promises/{promise_id}/check-ins": lambda w, who: Call(
+        f"{API}/promises/{_planner(w)['promise']}/check-ins", {"json": {"status": "on_track"}}
+    ),
+    # Each call closes a past week of its own (without promises).
+    "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/week-close",
+        {"json": {"week": _monday(-w.unique()), "outcomes": []}},
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/planner/metrics"
+    ),
+    "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/learning-cycles"
+    ),
+    "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w, who: Call(
+        f"{API}/workspaces/{w.team.workspace_id}/learning-cycles",
+        {"json": {"kind": "sdca", "title": f"Brief template {w.unique()}"}},
+    ),
+    "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w, who: Call(
+        f"{API}/learning-cycles/{_planner(w)['cycle']}", {"json": {"check": f"Two weeks on time ({w.unique()})."}}
+    ),
+})
 
 
 @pytest.fixture(params=["session", "token"])
