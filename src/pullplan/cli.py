@@ -73,17 +73,49 @@ def serve(
         bool | None,
         typer.Option(help="Create the demo workspace if the database is empty (default: PULLPLAN_DEMO)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (default: PULLPLAN_WORKERS, 1). Use PostgreSQL for several.", min=1, max=64
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the API (upgrades the schema first)."""
+    import os
+
     import uvicorn
 
-    from pullplan.web.app import create_app
+    from pullplan.web.app import create_app, prepare_database
+    from pullplan.web.request_log import log_config
 
     settings = Settings() if demo is None else Settings(demo=demo)
     host = host or settings.host
     port = port or settings.port
-    typer.echo(f"pullplan on http://{host}:{port}  (database: {_safe_url(settings)})", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    workers = workers or settings.workers
+    logging = log_config(settings.log_format)
+    typer.echo(
+        f"pullplan on http://{host}:{port}  (database: {_safe_url(settings)}; "
+        f"{workers} process{'es' if workers > 1 else ''})",
+        err=True,
+    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=logging, access_log=False)
+        return
+    # Several processes: upgrade the schema and create the admin and the demo once, here;
+    # each worker builds its app from the environment and skips that step.
+    prepare_database(settings).dispose()
+    os.environ["PULLPLAN_PREPARE"] = "false"
+    if demo is not None:
+        os.environ["PULLPLAN_DEMO"] = str(demo).lower()
+    uvicorn.run(
+        "pullplan.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=logging,
+        access_log=False,
+    )
 
 
 @app.command("demo")

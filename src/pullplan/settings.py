@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field
@@ -28,6 +29,20 @@ class Settings(BaseSettings):
         description="Create the demo workspace on start when the database has no workspace.",
     )
     pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per process.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes `pullplan serve` starts (use PostgreSQL for several).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Server logs on stderr: `text`, or `json` (one JSON object per line)."
+    )
+    prepare: bool = Field(
+        default=True,
+        description="Upgrade the schema and create the administrator and the demo when the server "
+        "starts (`serve --workers` does it once, before starting its workers).",
+    )
     # Trigger rules' time events and outbound webhooks (services/scheduler.py).
     scheduler: bool = Field(
         default=True,
