@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import event
 
+from pullplan.integrations.webhooks import signed_headers
 from pullplan.services import handoffs as handoff_service
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
@@ -174,6 +175,7 @@ class World:
     token_id: int = 0
     handoff_id: int = 0
     serial: int = 0
+    rule_objects: dict = field(default_factory=dict)  # rule, notification, source, target
 
     @classmethod
     def build(cls, client, new_team, history, route: Route) -> World:
@@ -187,6 +189,7 @@ class World:
         world.token_id = world.new_token()
         if "handoff_id" in route.path_params:
             world.handoff_id = world.new_handoff()
+        world.rule_objects = rule_objects(world)
         return world
 
     def unique(self) -> int:
@@ -264,6 +267,8 @@ class World:
             self.token_id = self.new_token()
         if "handoff_id" in self.route.path_params:
             self.handoff_id = self.new_handoff()
+        if set(self.rule_objects) & set(self.route.path_params):
+            self.rule_objects = rule_objects(self)
 
     def ids(self) -> dict[str, int]:
         t = self.team
@@ -278,7 +283,8 @@ class World:
             "token_id": self.token_id,
             "handoff_id": self.handoff_id,
         }
-        return {name: every[name] for name in self.route.path_params}
+        every.update({name: made["id"] for name, made in self.rule_objects.items()})
+        return {name: every[name] if name in every else planner_id(self, name) for name in self.route.path_params}
 
     def query(self) -> dict[str, object]:
         values = {name: QUERY[name](self) for name, _ in self.route.query_params}
@@ -316,6 +322,7 @@ QUERY: dict[str, Callable[[World], object]] = {
     "items": lambda w: 3,
     "target": lambda w: 50_000 if w.route.path.endswith("/revenue") else _days(30),  # an amount, or a date
     "owner_id": lambda w: w.team.users["bob"],
+    "board_id": lambda w: w.team.board_id,
     "step": lambda w: 7,
     "mine": lambda w: "performer",
     "status": lambda w: "open",
@@ -337,6 +344,12 @@ def _stage_spec(**overrides) -> dict:
         "policy": "Two readers sign off.",
         **overrides,
     }
+
+
+def _child(w, offset_days: int) -> dict:
+    """A child of a split template or of a split by hand."""
+    deal = w.team.work_types["Deal"]
+    return {"title": "Brief", "work_type_id": deal, "stage_name": "Ideas", "offset_days": offset_days}
 
 
 # A valid request body for every route that takes one (None: the route takes no body).
@@ -490,9 +503,36 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/commit-by": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w: None,
     "GET /api/v1/boards/{board_id}/commitment-timing": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w: None,
+    "PATCH /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w: {
+        "default_percentile": 85,
+        "class_percentiles": {"fixed_date": 95, "standard": 80},
+        "cadence_days": 7,
+        "class_buffers": {"fixed_date": 14, "standard": 3},
+        "lookahead_days": 42,
+        "use_working_days": True,
+        "working_days": [1, 2, 3, 4, 5],
+        "holidays": ["2026-12-25"],
+        "time_zone": "Europe/Berlin",
+    },
+    "GET /api/v1/workspaces/{workspace_id}/split-templates": lambda w: None,
+    "PUT /api/v1/workspaces/{workspace_id}/split-templates": lambda w: {
+        "work_type_id": w.team.work_types["Campaign"],
+        "children": [_child(w, -14)],
+    },
+    "GET /api/v1/items/{item_id}/aggregate": lambda w: None,
+    "POST /api/v1/items/{item_id}/split": lambda w: {
+        "children": [_child(w, -7)],
+        "reason": "Agreed at the replenishment meeting.",
+    },
 }
 PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
 PAGES |= {"GET /workspaces/{workspace_id}/handoffs"}
+PAGES |= {  # probed in test_commit_by_page.py
+    "GET /workspaces/{workspace_id}/commit-by",
+    "POST /workspaces/{workspace_id}/commit-by/settings",
+    "POST /workspaces/{workspace_id}/commit-by/split",
+}
 # What a token may not do, however high its role: an administrator's work, and making tokens
 # (a leaked token must not outlive its revocation by minting another).
 SESSION_ONLY = {
@@ -501,6 +541,217 @@ SESSION_ONLY = {
     "POST /api/v1/workspaces",
     "POST /api/v1/workspaces/{workspace_id}/tokens",
 }
+
+
+# The Last Planner: a route's pull plan, constraint, promise (this week) and learning cycle are
+# made when its path or its example names them, once per route.
+QUERY.update({"week": lambda w: _days(0), "weeks": lambda w: 4})
+
+
+def _planner(w: World) -> dict[str, int]:
+    if getattr(w, "_planner_ids", None) is None:
+        ws, bob = w.team.workspace_id, w.team.users["bob"]
+
+        def made(response) -> dict:
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        milestone = made(w.client.post(f"{API}/workspaces/{ws}/milestones", json={"name": "Launch webinar", "date": _days(40)}))
+        tasks = [
+            made(w.client.post(f"{API}/milestones/{milestone['id']}/tasks", json={"title": title, "duration_days": 2}))["id"]
+            for title in ("Speaker confirmed", "Landing page", "Invitations", "Slides")
+        ]
+        constraint = made(w.client.post(f"{API}/workspaces/{ws}/constraints", json={
+            "plan_task_id": tasks[0], "category": "people", "description": "The speaker has not said yes.",
+            "owner_id": bob, "need_by": _days(7),
+        }))["id"]
+        promise = made(w.client.post(f"{API}/workspaces/{ws}/promises", json={
+            "week": _days(0), "plan_task_id": tasks[1],
+        }))["promise"]["id"]
+        cycle = made(w.client.post(f"{API}/workspaces/{ws}/learning-cycles", json={"kind": "pdca", "title": "Book speakers early"}))
+        w._planner_ids = {
+            "milestone_id": milestone["id"], "plan_task_id": tasks[1], "first_task": tasks[0],
+            "free_task": tasks[2], "constraint_id": constraint, "promise_id": promise,
+            "learning_cycle_id": cycle["id"],
+        }
+    return w._planner_ids
+
+
+def planner_id(w: World, name: str) -> int:
+    return _planner(w)[name]
+
+
+EXAMPLES.update({
+    "GET /api/v1/workspaces/{workspace_id}/planner/settings": lambda w: None,
+    "PUT /api/v1/workspaces/{workspace_id}/planner/settings": lambda w: {
+        "lookahead_weeks": 6,
+        "lag_weeks": 2,
+        "reasons": [
+            {"code": "approval_late", "label": "Approval late", "needs_five_why": False},
+            {"code": "other", "label": "Other", "needs_five_why": True},
+        ],
+    },
+    "GET /api/v1/workspaces/{workspace_id}/milestones": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/milestones": lambda w: {
+        "name": "Partner summit", "date": _days(60), "conditions": "Forty partners attend.",
+    },
+    "GET /api/v1/milestones/{milestone_id}": lambda w: None,
+    "PATCH /api/v1/milestones/{milestone_id}": lambda w: {
+        "name": "Launch webinar", "date": _days(42), "conditions": "150 registrations.",
+    },
+    "POST /api/v1/milestones/{milestone_id}/tasks": lambda w: {
+        "title": "Follow-up emails", "duration_days": 2, "performer_id": w.team.users["bob"],
+        "team": "Marketing", "customer": "Sales", "predecessor_ids": [_planner(w)["first_task"]],
+    },
+    "PATCH /api/v1/plan-tasks/{plan_task_id}": lambda w: {
+        "title": "Landing page live", "duration_days": 3, "performer_id": w.team.users["bob"],
+        "team": "Web", "customer": "Marketing", "predecessor_ids": [_planner(w)["first_task"]],
+    },
+    "GET /api/v1/workspaces/{workspace_id}/lookahead": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w: {
+        "plan_task_id": _planner(w)["first_task"], "category": "approval", "description": "Legal reads the copy.",
+        "owner_id": w.team.users["bob"], "need_by": _days(5),
+    },
+    "PATCH /api/v1/constraints/{constraint_id}": lambda w: {
+        "status": "removed", "category": "people", "description": "The speaker said yes.",
+        "owner_id": w.team.users["bob"], "need_by": _days(6), "note": "Confirmed by email.",
+    },
+    "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/promises": lambda w: {
+        "week": _days(0), "plan_task_id": _planner(w)["free_task"], "override_reason": "Agreed with the speaker.",
+    },
+    "POST /api/v1/promises/{promise_id}/check-ins": lambda w: {"status": "at_risk", "note": "Waiting for the designer."},
+    "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w: {
+        "week": _days(0),
+        "outcomes": [{
+            "promise_id": _planner(w)["promise_id"], "done": False, "reason": "approval_late",
+            "five_whys": ["Legal was away."], "note": "Next week.",
+        }],
+    },
+    "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w: None,
+    "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: None,
+    "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: {
+        "kind": "pdca", "title": "A standing slot with legal", "plan": "Book Tuesdays.", "do": "", "check": "",
+        "act": "", "owner_id": w.team.users["bob"], "status": "plan", "reason": "approval_late",
+        "constraint_id": _planner(w)["constraint_id"],
+    },
+    "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w: {
+        "kind": "sdca", "title": "Brief template", "plan": "One page.", "do": "Used twice.", "check": "On time.",
+        "act": "Keep it.", "owner_id": w.team.users["bob"], "status": "closed", "reason": "information_missing",
+        "constraint_id": _planner(w)["constraint_id"],
+    },
+})
+
+
+# --- trigger rules, notifications and webhooks ------------------------------------------------
+
+# Authenticated by its signature, not by a session or a token: every probe is signed.
+SIGNED = {"POST /api/v1/hooks/{source_id}"}
+PAGES |= {  # probed in test_rule_pages_never_answer_500
+    "GET /workspaces/{workspace_id}/rules",
+    "POST /workspaces/{workspace_id}/rules",
+    "POST /rules/{rule_id}/enabled",
+    "POST /rules/{rule_id}/delete",
+    "GET /workspaces/{workspace_id}/notifications",
+    "POST /workspaces/{workspace_id}/notifications/read",
+}
+QUERY["unread"] = lambda w: True
+
+
+def rule_objects(world: World) -> dict[str, dict]:
+    """The rule, notification, webhook source or target the route's path names, made anew."""
+    made: dict[str, dict] = {}
+    client, workspace = world.client, world.team.workspace_id
+
+    def ok(response, status: int = 201) -> dict:
+        assert response.status_code == status, response.text
+        return response.json()
+
+    params = world.route.path_params
+    if "rule_id" in params:
+        body = {"name": f"Tell the team {world.unique()}", "event": "item.moved"}
+        body["actions"] = [{"kind": "notify", "message": "{title} moved to {stage}"}]
+        made["rule_id"] = ok(client.post(f"{API}/workspaces/{workspace}/rules", json=body))
+    if "notification_id" in params:
+        body = {"name": f"Blocked {world.unique()}", "event": "item.blocked"}
+        body["actions"] = [{"kind": "notify", "message": "{title} is blocked"}]
+        ok(client.post(f"{API}/workspaces/{workspace}/rules", json=body))
+        item = world.team.create_item(f"Case study {world.unique()}", stage="Next")
+        ok(client.post(f"{API}/items/{item['id']}/block", json={"reason": "Waiting for legal"}), 200)
+        made["notification_id"] = ok(client.get(f"{API}/workspaces/{workspace}/notifications"), 200)[0]
+    if "source_id" in params:
+        body = {"name": f"CRM {world.unique()}"}
+        made["source_id"] = ok(client.post(f"{API}/workspaces/{workspace}/webhook-sources", json=body))
+    if "target_id" in params:
+        body = {"name": f"Relay {world.unique()}", "url": "http://127.0.0.1:9/hook"}
+        made["target_id"] = ok(client.post(f"{API}/workspaces/{workspace}/webhook-targets", json=body))
+    return made
+
+
+def hook_signature(world: World, content: bytes) -> dict[str, str]:
+    secret = world.rule_objects["source_id"]["secret"]
+    headers = signed_headers(secret, content, dt.datetime.now(dt.UTC))
+    return {k: x for k, x in headers.items() if k != "Content-Type"}
+
+
+EXAMPLES.update(
+    {
+        "GET /api/v1/workspaces/{workspace_id}/rules": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/rules": lambda w: {
+            "name": f"Deal reached proposal {w.unique()}",
+            "event": "webhook.received",
+            "source": "CRM",
+            "conditions": [
+                {"field": "payload.stage", "op": "equals", "value": "proposal"},
+                {"field": "payload.amount", "op": ">=", "value": 10000},
+                {"field": "payload.region", "op": "in", "value": ["EMEA", "APAC"]},
+            ],
+            "actions": [
+                {
+                    "kind": "create_item",
+                    "board": "Campaigns",
+                    "stage": "Ideas",
+                    "title": "Proposal support: {payload.deal}",
+                    "type": "Deal",
+                    "class_of_service": "fixed_date",
+                    "due_in_days": 14,
+                },
+                {"kind": "notify", "message": "{payload.deal} reached proposal", "target": "Chat"},
+            ],
+            "enabled": True,
+        },
+        "GET /api/v1/rules/{rule_id}": lambda w: None,
+        "PATCH /api/v1/rules/{rule_id}": lambda w: {
+            "name": f"Strategic deals first {w.unique()}",
+            "event": "item.created",
+            "conditions": [{"field": "tags", "op": "contains", "value": "strategic"}],
+            "actions": [{"kind": "promote_expedite"}, {"kind": "add_blocker", "reason": "Needs a sponsor"}],
+            "enabled": False,
+        },
+        "DELETE /api/v1/rules/{rule_id}": lambda w: None,
+        "GET /api/v1/rules/{rule_id}/firings": lambda w: None,
+        "GET /api/v1/workspaces/{workspace_id}/notifications": lambda w: None,
+        "POST /api/v1/notifications/{notification_id}/read": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/notifications/read": lambda w: None,
+        "GET /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w: {"name": f"CRM {w.unique()}"},
+        "DELETE /api/v1/webhook-sources/{source_id}": lambda w: None,
+        "GET /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w: {
+            "name": f"Chat {w.unique()}",
+            "url": "https://chat.example.com/hooks/pullplan",
+        },
+        "DELETE /api/v1/webhook-targets/{target_id}": lambda w: None,
+        "GET /api/v1/workspaces/{workspace_id}/deliveries": lambda w: None,
+        "POST /api/v1/hooks/{source_id}": lambda w: {
+            "deal": f"Northwind renewal {w.unique()}",
+            "stage": "proposal",
+            "amount": 48000,
+        },
+    }
+)
 
 
 # --- what each route is sent ------------------------------------------------------------------
@@ -655,6 +906,8 @@ def send(client, route: Route, probe: Probe, world: World):
         kwargs["content"] = json.dumps(body).encode()
     if "content" in kwargs:
         kwargs["headers"] = {"content-type": probe.content_type}
+    if route.key in SIGNED:  # signed with the source's secret, as its sender would
+        kwargs["headers"] = {**kwargs.get("headers", {}), **hook_signature(world, kwargs.get("content", b""))}
     return client.request(probe.method or route.method, url, **kwargs)
 
 
@@ -870,3 +1123,48 @@ def test_the_sign_in_page_never_sends_anyone_off_site(in_process, admin_id):
             data={"username": "admin", "password": PASSWORD, "next": next_page[:2000]},
         )
         assert (response.status_code, response.headers["location"]) == (303, "/"), next_page
+
+
+def test_rule_pages_never_answer_500(client, team, sign_in):
+    """The rules and notification pages, and their forms sent anything."""
+    rules = f"/workspaces/{team.workspace_id}/rules"
+    created = client.post(
+        rules,
+        data={"name": "<script>x</script>", "event": "item.blocked", "action": "notify", "message": "m"},
+    )
+    assert created.status_code == 303
+    page = client.get(rules)
+    assert page.status_code == 200 and "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+    forms = [
+        {},
+        {"name": "x", "event": "nope", "action": "nope"},
+        {"name": "\x00", "event": "item.due_soon", "days": "abc", "action": "notify", "message": "m"},
+        {"name": "y" * 10_001, "event": "item.moved", "action": "create_item", "board": "B", "title": "t"},
+        {
+            "name": "z",
+            "event": "item.moved",
+            "action": "notify",
+            "message": "m",
+            "condition_0_field": "payload",
+            "condition_0_op": ">=",
+            "condition_0_value": "abc",
+        },
+        {"name": "j", "json": "{not json"},
+        {"name": "j", "json": "[1, 2]"},
+        {"name": "k", "event": "item.moved", "action": "notify", "message": "m", "due_in_days": "1.5"},
+    ]
+    for form in forms:
+        response = client.post(rules, data=form)
+        assert response.status_code == 422, (form, response.text[:300])
+        page_error(response, 422)
+    paths = ("/rules/{}/enabled", "/rules/{}/delete", "/workspaces/{}/rules", "/workspaces/{}/notifications")
+    for path in paths:
+        for value in UNKNOWN_IDS:
+            method = client.get if path.startswith("/workspaces") else client.post
+            page_error(method(path.format(value)), 404)
+        for value in BAD_IDS:
+            method = client.get if path.startswith("/workspaces") else client.post
+            page_error(method(path.format(quote(str(value), safe=""))), 422)
+    notifications = client.get(f"/workspaces/{team.workspace_id}/notifications")
+    assert notifications.status_code == 200
+    assert client.post(f"/workspaces/{team.workspace_id}/notifications/read").status_code == 303

@@ -1,12 +1,16 @@
-"""Commit-by dates and LRM statuses of a board's items, from its own history (DESIGN §2)."""
+"""Commit-by dates and LRM statuses of a board's items, from its own history (DESIGN §2), with
+the workspace's LRM settings (p and buffer per class, calendar) and, for an aggregate, a
+Monte Carlo forecast of its children."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from pullplan.analytics.aggregate_forecast import aggregate_lead_time
+from pullplan.domain.aggregates import AggregateProgress
 from pullplan.domain.board import ClassOfService, StageKind
 from pullplan.domain.calendar import WorkCalendar
 from pullplan.domain.items import WorkItem
@@ -21,9 +25,9 @@ from pullplan.domain.lrm import (
     committed_status,
     option_status,
 )
-from pullplan.services import flow
+from pullplan.services import aggregates, flow, lrm_settings
 from pullplan.services.clock import utcnow
-from pullplan.services.errors import NotFound
+from pullplan.services.errors import InvalidInput, NotFound
 from pullplan.storage.database import Database
 from pullplan.storage.repositories import load_board, load_items
 from pullplan.storage.tables import BoardRow, ItemRow, WorkspaceRow, WorkTypeRow
@@ -47,14 +51,19 @@ class ItemLrm:
     commit_by: dt.date | None  # uncommitted items with a due date
     lead_time: LeadTime | None
     why: str
+    buffer_days: int | None = None  # the buffer its commit-by date keeps
+    aggregate: AggregateProgress | None = None  # its children's progress, once split
+    forecast_children: int | None = None  # LT_p forecast from this many children (Monte Carlo)
 
 
 def board_model(db: Database, board_id: int) -> tuple[CycleTimeModel, dt.date]:
     """Cycle times of the board's finished items per (work type, class), and today, in the
-    workspace's time zone. The commit and done dates are the ones the transition log gives,
-    kept on each item (so this reads one row per finished item, not the whole log)."""
+    workspace's time zone and calendar (calendar days, or working days). The commit and done
+    dates are the ones the transition log gives, kept on each item (so this reads one row
+    per finished item, not the whole log)."""
     with db.read() as session:
         tz = _zone_of(session, board_id)
+        calendar = lrm_settings.board_settings(session, board_id).calendar
         rows = session.execute(
             select(WorkTypeRow.name, ItemRow.class_of_service, ItemRow.committed_at, ItemRow.done_at)
             .outerjoin(WorkTypeRow, WorkTypeRow.id == ItemRow.work_type_id)
@@ -65,7 +74,7 @@ def board_model(db: Database, board_id: int) -> tuple[CycleTimeModel, dt.date]:
             )
         ).all()
     samples = [
-        (work_type, cos, (done.astimezone(tz).date() - committed.astimezone(tz).date()).days + 1)
+        (work_type, cos, calendar.days_between(committed.astimezone(tz).date(), done.astimezone(tz).date()))
         for work_type, cos, committed, done in rows
     ]
     return CycleTimeModel.from_samples(samples), utcnow().astimezone(tz).date()
@@ -87,17 +96,21 @@ def board_lrm(
     db: Database,
     *,
     board_id: int,
-    policy: LrmPolicy = LrmPolicy(),
-    calendar: WorkCalendar = WorkCalendar(),
+    policy: LrmPolicy | None = None,
+    calendar: WorkCalendar | None = None,
     model: tuple[CycleTimeModel, dt.date] | None = None,
 ) -> list[ItemLrm]:
     """Every open item with a commit-by date or a committed status, most urgent first
-    (`model`: the board's model and today, when the caller has them already)."""
+    (`model`: the board's model and today, when the caller has them already; `policy` and
+    `calendar`: the workspace's settings unless given)."""
     model, today = model or board_model(db, board_id)
     with db.read() as session:
         board = load_board(session, board_id)
         if board is None:
             raise NotFound("Board", board_id)
+        settings = lrm_settings.board_settings(session, board_id)
+        policy = policy or settings.policy
+        calendar = calendar or settings.calendar
         option_ids = [s.id for s in board.stages if s.kind == StageKind.OPTION]
         committed_ids = [s.id for s in board.stages if s.kind == StageKind.COMMITTED]
         items = load_items(
@@ -108,19 +121,36 @@ def board_lrm(
                 ItemRow.archived_at.is_(None),
             ],
         )
+        progress = aggregates.children_progress(session, [i.id for i in items])
+        children = _children_of_options(session, [i for i in items if i.id in progress], committed_ids)
+        templates = aggregates.load_templates(session, settings.workspace_id)
+    forecast = _AggregateForecast(model, policy)
     rows = []
     for item in items:
-        row = _item_lrm(item, board.name, item.stage_id in committed_ids, model, today, policy, calendar)
+        committed = item.stage_id in committed_ids
+        spec = None
+        if not committed:
+            spec = children.get(item.id) or _template_spec(item, templates.get(item.work_type_id))
+        row = _item_lrm(item, board.name, committed, model, today, policy, calendar, spec, forecast)
         if row is not None:
-            rows.append(row)
+            rows.append(replace(row, aggregate=progress.get(item.id)))
     rows.sort(key=lambda r: (URGENCY[r.status], r.commit_by or dt.date.max, r.item.id))
     return rows
 
 
-def workspace_lrm(db: Database, *, workspace_id: int, owner_id: int | None = None) -> list[ItemLrm]:
-    """The commit-by view of a workspace (optionally one owner's items), most urgent first."""
+def workspace_lrm(
+    db: Database, *, workspace_id: int, owner_id: int | None = None, board_id: int | None = None
+) -> list[ItemLrm]:
+    """The commit-by view of a workspace (optionally one board's, one owner's items), most
+    urgent first."""
     with db.read() as session:
-        board_ids = session.scalars(select(BoardRow.id).where(BoardRow.workspace_id == workspace_id)).all()
+        board_ids = session.scalars(
+            select(BoardRow.id).where(BoardRow.workspace_id == workspace_id).order_by(BoardRow.id)
+        ).all()
+    if board_id is not None:
+        if board_id not in board_ids:
+            raise InvalidInput("board_id", f"board {board_id} is not in this workspace.")
+        board_ids = [board_id]
     rows = [r for b in board_ids for r in board_lrm(db, board_id=b)]
     if owner_id is not None:
         rows = [r for r in rows if r.item.owner_id == owner_id]
@@ -128,7 +158,64 @@ def workspace_lrm(db: Database, *, workspace_id: int, owner_id: int | None = Non
     return rows
 
 
-def _item_lrm(item, board_name, committed, model, today, policy, calendar) -> ItemLrm | None:
+# An aggregate's children as the forecast needs them: (work type name, offset in days from
+# the parent's due date) each.
+ChildSpec = tuple[tuple[str | None, int], ...]
+
+
+def _template_spec(item, template) -> ChildSpec | None:
+    if not template:
+        return None
+    return tuple(
+        (c.work_type_name if c.work_type_id else item.work_type_name, c.offset_days) for c in template
+    )
+
+
+def _children_of_options(session, parents, committed_ids) -> dict[int, ChildSpec]:
+    """The children of the uncommitted parents that were split already (by hand)."""
+    options = {p.id: p for p in parents if p.stage_id not in committed_ids}
+    if not options:
+        return {}
+    found: dict[int, list[tuple[str | None, int]]] = {}
+    for child in load_items(session, [ItemRow.parent_id.in_(list(options))]):
+        parent = options[child.parent_id]
+        offset = (child.due_date - parent.due_date).days if child.due_date and parent.due_date else 0
+        found.setdefault(parent.id, []).append((child.work_type_name, offset))
+    return {k: tuple(x) for k, x in found.items()}
+
+
+class _AggregateForecast:
+    """LT_p of aggregates by Monte Carlo over their children (analytics.aggregate_forecast),
+    each child sampled from its type and class, or the board's pooled history when that cell
+    has fewer than the model's minimum. Seeded: the same history gives the same dates."""
+
+    def __init__(self, model: CycleTimeModel, policy: LrmPolicy) -> None:
+        self.model, self.policy, self._done = model, policy, {}
+
+    def lead_time(self, spec: ChildSpec, cos: ClassOfService) -> LeadTime | None:
+        key = (spec, cos)
+        if key not in self._done:
+            self._done[key] = self._forecast(spec, cos)
+        return self._done[key]
+
+    def _forecast(self, spec: ChildSpec, cos: ClassOfService) -> LeadTime | None:
+        pooled = self.model.pooled
+        if not pooled:
+            return None
+        samples, any_pooled = [], False
+        for work_type, _ in spec:
+            cell = self.model.by_cell.get((work_type, cos), ())
+            use_pool = len(cell) < self.model.min_samples
+            any_pooled |= use_pool
+            samples.append(pooled if use_pool else cell)
+        p = self.policy.p(cos)
+        result = aggregate_lead_time(samples, [offset for _, offset in spec], p)
+        return LeadTime(max(1, result.days), p, len(pooled), any_pooled)
+
+
+def _item_lrm(
+    item, board_name, committed, model, today, policy, calendar, spec=None, forecast=None
+) -> ItemLrm | None:
     cos = item.class_of_service
     if committed:
         lt = model.lead_time(item.work_type_name, cos, policy.p(cos))
@@ -147,11 +234,24 @@ def _item_lrm(item, board_name, committed, model, today, policy, calendar) -> It
         return ItemLrm(item, board_name, LrmStatus.DUE, today, None, "expedite: due now")
     if item.due_date is None:
         return None
+    buffer = policy.buffer(cos)
+    if spec and forecast is not None:
+        lt = forecast.lead_time(spec, cos)
+        if lt is None:
+            return None
+        by = commit_by(item.due_date, lt, buffer, calendar)
+        why = (
+            f"due {item.due_date}, minus {lt.days} days ({lt.percentile}th percentile of a Monte Carlo "
+            f"forecast of its {len(spec)} children, each sampled from the cycle times of its type"
+            f"{' or the board' if lt.pooled else ''}), minus a {buffer}-day buffer"
+        )
+        status = option_status(today, by.date, policy)
+        return ItemLrm(item, board_name, status, by.date, lt, why, buffer, None, len(spec))
     lt = model.lead_time(item.work_type_name, cos, policy.p(cos))
     if lt is None:
         return None
-    by: CommitBy = commit_by(item.due_date, lt, policy.buffer(cos), calendar)
-    return ItemLrm(item, board_name, option_status(today, by.date, policy), by.date, lt, by.why)
+    by: CommitBy = commit_by(item.due_date, lt, buffer, calendar)
+    return ItemLrm(item, board_name, option_status(today, by.date, policy), by.date, lt, by.why, buffer)
 
 
 @dataclass(frozen=True)
@@ -178,14 +278,18 @@ def commitment_timing_summary(
     db: Database,
     *,
     board_id: int,
-    policy: LrmPolicy = LrmPolicy(),
-    calendar: WorkCalendar = WorkCalendar(),
+    policy: LrmPolicy | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> CommitmentTimingSummary:
     """For every item with a due date that crossed the commitment point: the days between its
-    commitment and its commit-by date (by the board's cycle times now)."""
+    commitment and its commit-by date (by the board's cycle times now, and the workspace's
+    settings unless `policy` and `calendar` are given)."""
     model, _ = board_model(db, board_id)
     with db.read() as session:
         tz = _zone_of(session, board_id)
+        settings = lrm_settings.board_settings(session, board_id)
+        policy = policy or settings.policy
+        calendar = calendar or settings.calendar
         items = load_items(
             session,
             [

@@ -1,16 +1,17 @@
-"""The last responsible moment: commit-by dates and LRM statuses."""
+"""The last responsible moment: commit-by dates, LRM statuses and the workspace's LRM settings."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pullplan.domain.permissions import Role
-from pullplan.services import lrm
+from pullplan.services import lrm, lrm_settings
 from pullplan.services.accounts import Principal
+from pullplan.services.errors import InvalidInput
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import RESPONSES
 from pullplan.web.auth import allow
@@ -19,6 +20,7 @@ router = APIRouter(tags=["last responsible moment"], responses=RESPONSES)
 
 ViewerOnBoard = Annotated[Principal, allow(Role.VIEWER, on="board")]
 ViewerOnWorkspace = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
+ManagerOnWorkspace = Annotated[Principal, allow(Role.MANAGER, on="workspace")]
 
 
 class ItemLrmRead(BaseModel):
@@ -39,6 +41,12 @@ class ItemLrmRead(BaseModel):
     lead_time_days: int | None
     lead_time_percentile: int | None
     lead_time_pooled: bool | None = Field(description="True: the board's history (the type had under 20)")
+    buffer_days: int | None = Field(None, description="The buffer kept before the commit-by date")
+    forecast_children: int | None = Field(
+        None, description="An aggregate: LT_p is a Monte Carlo forecast of this many children"
+    )
+    children_done: int | None = Field(None, description="An aggregate split into children: how many are done")
+    children_total: int | None = Field(None, description="... of how many (discarded children not counted)")
     why: str
 
 
@@ -58,6 +66,10 @@ def _rows(rows: list[lrm.ItemLrm]) -> list[ItemLrmRead]:
             lead_time_days=r.lead_time.days if r.lead_time else None,
             lead_time_percentile=r.lead_time.percentile if r.lead_time else None,
             lead_time_pooled=r.lead_time.pooled if r.lead_time else None,
+            buffer_days=r.buffer_days,
+            forecast_children=r.forecast_children,
+            children_done=r.aggregate.done if r.aggregate else None,
+            children_total=r.aggregate.total if r.aggregate else None,
             why=r.why,
         )
         for r in rows
@@ -77,9 +89,11 @@ def workspace_commit_by(
     db: DB,
     _: ViewerOnWorkspace,
     owner_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    board_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ):
-    """The commit-by view of every board of the workspace (optionally one owner's items)."""
-    return _rows(lrm.workspace_lrm(db, workspace_id=workspace_id, owner_id=owner_id))
+    """The commit-by view of every board of the workspace (optionally one board's, one owner's
+    items)."""
+    return _rows(lrm.workspace_lrm(db, workspace_id=workspace_id, owner_id=owner_id, board_id=board_id))
 
 
 class TimedCommitmentRead(BaseModel):
@@ -110,3 +124,66 @@ def commitment_timing(board_id: PathId, db: DB, _: ViewerOnBoard):
         late_share=summary.late_share,
         items=[TimedCommitmentRead(**t.__dict__) for t in summary.items],
     )
+
+
+# --- the workspace's LRM settings ---------------------------------------------------------------
+
+Percentile = Annotated[int, Field(ge=1, le=100)]
+LrmClass = Literal["fixed_date", "standard"]
+
+
+class ClassLrmRead(BaseModel):
+    percentile: int
+    buffer_days: int
+
+
+class LrmSettingsRead(BaseModel):
+    workspace_id: int
+    default_percentile: int = Field(description="p of LT_p for every class without its own")
+    class_percentiles: dict[str, int] = Field(description="p of a class, where it differs")
+    cadence_days: int = Field(description="The replenishment cadence: the default buffer")
+    class_buffers: dict[str, int] = Field(description="A class's buffer in days, where not one cadence")
+    lookahead_days: int = Field(description="Commit-by dates within this window are 'approaching'")
+    use_working_days: bool = Field(description="Count working days (else calendar days)")
+    working_days: list[int] = Field(description="ISO weekdays that are worked, Monday 1 to Sunday 7")
+    holidays: list[dt.date]
+    time_zone: str = Field(description="The workspace's time zone, in which its days are counted")
+    classes: dict[str, ClassLrmRead] = Field(description="What each class with an LRM gets")
+
+
+class LrmSettingsUpdate(BaseModel):
+    """Only the fields sent change; a class's percentile or buffer set to null goes back to the
+    default percentile or the cadence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_percentile: Percentile | None = None
+    class_percentiles: dict[LrmClass, Percentile | None] | None = Field(None, max_length=2)
+    cadence_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    class_buffers: dict[LrmClass, Annotated[int, Field(ge=0, le=365)] | None] | None = Field(
+        None, max_length=2
+    )
+    lookahead_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    use_working_days: bool | None = None
+    working_days: list[Annotated[int, Field(ge=1, le=7)]] | None = Field(None, min_length=1, max_length=7)
+    holidays: list[dt.date] | None = Field(None, max_length=lrm_settings.MAX_HOLIDAYS)
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+@router.get("/workspaces/{workspace_id}/lrm-settings", response_model=LrmSettingsRead)
+def get_lrm_settings(workspace_id: PathId, db: DB, _: ViewerOnWorkspace):
+    """The percentile p and buffer per class of service, the replenishment cadence, the
+    lookahead window and the calendar that every commit-by date of the workspace uses."""
+    return lrm_settings.get_settings(db, workspace_id).as_dict()
+
+
+@router.patch("/workspaces/{workspace_id}/lrm-settings", response_model=LrmSettingsRead)
+def update_lrm_settings(workspace_id: PathId, body: LrmSettingsUpdate, db: DB, principal: ManagerOnWorkspace):
+    """Change the workspace's LRM settings (managers). Fields left out keep their value."""
+    changes = body.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None:
+            raise InvalidInput(key, "must not be null.")
+    return lrm_settings.update_settings(
+        db, actor_id=principal.user_id, workspace_id=workspace_id, changes=changes
+    ).as_dict()
