@@ -284,7 +284,9 @@ class World:
             "handoff_id": self.handoff_id,
         }
         every.update({name: made["id"] for name, made in self.rule_objects.items()})
-        return {name: every[name] if name in every else planner_id(self, name) for name in self.route.path_params}
+        return {
+            name: every[name] if name in every else planner_id(self, name) for name in self.route.path_params
+        }
 
     def query(self) -> dict[str, object]:
         values = {name: QUERY[name](self) for name, _ in self.route.query_params}
@@ -556,11 +558,13 @@ def _planner(w: World) -> dict[str, int]:
             assert response.status_code == 201, response.text
             return response.json()
 
-        milestone = made(w.client.post(f"{API}/workspaces/{ws}/milestones", json={"name": "Launch webinar", "date": _days(40)}))
+        body = {"name": "Launch webinar", "date": _days(40)}
+        milestone = made(w.client.post(f"{API}/workspaces/{ws}/milestones", json=body))["id"]
         tasks = [
-            made(w.client.post(f"{API}/milestones/{milestone['id']}/tasks", json={"title": title, "duration_days": 2}))["id"]
-            for title in ("Speaker confirmed", "Landing page", "Invitations", "Slides")
+            made(w.client.post(f"{API}/milestones/{milestone}/tasks", json={"title": t, "duration_days": 2}))
+            for t in ("Speaker confirmed", "Landing page", "Invitations", "Slides")
         ]
+        tasks = [task["id"] for task in tasks]
         constraint = made(w.client.post(f"{API}/workspaces/{ws}/constraints", json={
             "plan_task_id": tasks[0], "category": "people", "description": "The speaker has not said yes.",
             "owner_id": bob, "need_by": _days(7),
@@ -568,9 +572,10 @@ def _planner(w: World) -> dict[str, int]:
         promise = made(w.client.post(f"{API}/workspaces/{ws}/promises", json={
             "week": _days(0), "plan_task_id": tasks[1],
         }))["promise"]["id"]
-        cycle = made(w.client.post(f"{API}/workspaces/{ws}/learning-cycles", json={"kind": "pdca", "title": "Book speakers early"}))
+        body = {"kind": "pdca", "title": "Book early"}
+        cycle = made(w.client.post(f"{API}/workspaces/{ws}/learning-cycles", json=body))
         w._planner_ids = {
-            "milestone_id": milestone["id"], "plan_task_id": tasks[1], "first_task": tasks[0],
+            "milestone_id": milestone, "plan_task_id": tasks[1], "first_task": tasks[0],
             "free_task": tasks[2], "constraint_id": constraint, "promise_id": promise,
             "learning_cycle_id": cycle["id"],
         }
@@ -611,7 +616,7 @@ EXAMPLES.update({
     "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w: None,
     "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w: {
-        "plan_task_id": _planner(w)["first_task"], "category": "approval", "description": "Legal reads the copy.",
+        "plan_task_id": _planner(w)["first_task"], "category": "approval", "description": "Legal reads it.",
         "owner_id": w.team.users["bob"], "need_by": _days(5),
     },
     "PATCH /api/v1/constraints/{constraint_id}": lambda w: {
@@ -620,9 +625,9 @@ EXAMPLES.update({
     },
     "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w: None,
     "POST /api/v1/workspaces/{workspace_id}/promises": lambda w: {
-        "week": _days(0), "plan_task_id": _planner(w)["free_task"], "override_reason": "Agreed with the speaker.",
+        "week": _days(0), "plan_task_id": _planner(w)["free_task"], "override_reason": "Agreed with them.",
     },
-    "POST /api/v1/promises/{promise_id}/check-ins": lambda w: {"status": "at_risk", "note": "Waiting for the designer."},
+    "POST /api/v1/promises/{promise_id}/check-ins": lambda w: {"status": "at_risk", "note": "No designer."},
     "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w: {
         "week": _days(0),
         "outcomes": [{
@@ -633,13 +638,14 @@ EXAMPLES.update({
     "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: None,
     "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: {
-        "kind": "pdca", "title": "A standing slot with legal", "plan": "Book Tuesdays.", "do": "", "check": "",
+        "kind": "pdca", "title": "A slot with legal", "plan": "Book Tuesdays.", "do": "", "check": "",
         "act": "", "owner_id": w.team.users["bob"], "status": "plan", "reason": "approval_late",
         "constraint_id": _planner(w)["constraint_id"],
     },
     "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w: {
-        "kind": "sdca", "title": "Brief template", "plan": "One page.", "do": "Used twice.", "check": "On time.",
-        "act": "Keep it.", "owner_id": w.team.users["bob"], "status": "closed", "reason": "information_missing",
+        "kind": "sdca", "title": "Brief template", "plan": "One page.", "do": "Used twice.", "check": "Fine.",
+        "act": "Keep it.", "owner_id": w.team.users["bob"], "status": "closed",
+        "reason": "information_missing",
         "constraint_id": _planner(w)["constraint_id"],
     },
 })
