@@ -705,7 +705,9 @@ REQUESTS.update({
         f"{API}/workspaces/{w.team.workspace_id}/milestones",
         {"json": {"name": f"Partner summit {w.unique()}", "date": _monday(8)}},
     ),
-    "GET /api/v1/milestones/{milestone_id}": lambda w, who: Call(f"{API}/milestones/{_planner(w)['milestone']}"),
+    "GET /api/v1/milestones/{milestone_id}": lambda w, who: Call(
+        f"{API}/milestones/{_planner(w)['milestone']}"
+    ),
     "PATCH /api/v1/milestones/{milestone_id}": lambda w, who: Call(
         f"{API}/milestones/{_planner(w)['milestone']}", {"json": {"conditions": f"{w.unique()} sign-ups."}}
     ),
@@ -759,7 +761,7 @@ REQUESTS.update({
         {"json": {"kind": "sdca", "title": f"Brief template {w.unique()}"}},
     ),
     "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w, who: Call(
-        f"{API}/learning-cycles/{_planner(w)['cycle']}", {"json": {"check": f"Two weeks on time ({w.unique()})."}}
+        f"{API}/learning-cycles/{_planner(w)['cycle']}", {"json": {"check": f"On time ({w.unique()})."}}
     ),
 })
 
