@@ -15,6 +15,9 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from pullplan.cli_handoffs import handoff_app
+from pullplan.cli_rules import rules_app, webhook_app
+from pullplan.cli_rules import worker as worker_command
 from pullplan.domain.items import WorkItem, age_days
 from pullplan.services import accounts
 from pullplan.services import boards as board_service
@@ -48,6 +51,10 @@ app.add_typer(board_app, name="board")
 app.add_typer(item_app, name="item")
 app.add_typer(user_app, name="user")
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(handoff_app, name="handoff")
+app.add_typer(rules_app, name="rules")
+app.add_typer(webhook_app, name="webhook")
+app.command("worker")(worker_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
