@@ -187,6 +187,7 @@
       more.querySelector(".shown").textContent = String(shown);
       more.querySelector(".total").textContent = String(total);
       more.querySelector(".show-more").hidden = shown >= total;
+      more.hidden = total === 0;
     }
   }
 
