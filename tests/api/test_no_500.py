@@ -529,6 +529,7 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     },
 }
 PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
+PAGES |= {"GET /boards/{board_id}/flow", "GET /boards/{board_id}/forecast", "GET /assets/plotly.min.js"}
 PAGES |= {"GET /workspaces/{workspace_id}/handoffs"}
 PAGES |= {  # probed in test_commit_by_page.py
     "GET /workspaces/{workspace_id}/commit-by",
@@ -1083,6 +1084,33 @@ def test_pages_never_answer_500(client, in_process, team):
     for path in ("/static/../../etc/passwd", "/static/nope.css", "/nope"):
         page_error(client.get(path), 404)
     page_error(client.post("/logout", headers={"x-csrf-token": "stale"}), 403, "CSRF")
+
+
+def test_the_flow_and_forecast_pages_answer_bad_input_with_a_page(client, team, history):
+    history(team)
+    flow, forecast = f"/boards/{team.board_id}/flow", f"/boards/{team.board_id}/forecast"
+    for path in (flow, forecast):
+        assert client.get(path).status_code == 200
+        for value in UNKNOWN_IDS:
+            unknown = client.get(f"/boards/{value}/{path.rsplit('/', 1)[1]}")
+            page_error(unknown, 404, f"Board {value} does not exist.")
+        page_error(client.get(path, params={"lane": "<b>Nope</b>"}), 422, "lane", "&lt;b&gt;Nope&lt;/b&gt;")
+        page_error(client.get(path, params={"class_of_service": "urgent"}), 422, "class_of_service")
+        page_error(client.get(path, params={"work_type": "x" * 61}), 422, "work_type")
+    page_error(client.get(flow, params={"start": "2026-02-30"}), 422, "start")
+    page_error(client.get(flow, params={"start": "2026-03-02", "end": "2026-03-01"}), 422, "start")
+    page_error(client.get(flow, params={"start": "1900-01-01", "end": "2026-01-01"}), 422, "start")
+    page_error(client.get(flow, params={"working_days": "sometimes"}), 422, "working_days")
+    page_error(client.get(forecast, params={"items": 0}), 422, "items")
+    page_error(client.get(forecast, params={"window_days": 10**9}), 422, "window_days")
+    page_error(client.get(forecast, params={"target": "-5"}), 422, "target")
+    page_error(client.get(forecast, params={"target": "nan"}), 422, "target")
+    # A date in the past is the question's problem, said in its own section.
+    answer = client.get(forecast, params={"by": "2001-01-01"})
+    assert answer.status_code == 200 and "by: 2001-01-01 is in the past." in answer.text
+    plotly = client.get("/assets/plotly.min.js")
+    assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in plotly.headers["cache-control"]
 
 
 @pytest.mark.parametrize(

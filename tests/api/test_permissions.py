@@ -111,6 +111,9 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/v1/handoffs/{handoff_id}/cancel":                       (200, 200, 403, 404, 401),
     "GET /":                                                           (200, 200, 200, 200, 303),
     "GET /boards/{board_id}":                                          (200, 200, 200, 404, 303),
+    "GET /boards/{board_id}/flow":                                     (200, 200, 200, 404, 303),
+    "GET /boards/{board_id}/forecast":                                 (200, 200, 200, 404, 303),
+    "GET /assets/plotly.min.js":                                       (200, 200, 200, 200, 200),
     "GET /workspaces/{workspace_id}/handoffs":                         (200, 200, 200, 404, 303),
     "GET /login":                                                      (200, 200, 200, 200, 200),
     "POST /login":                                                     (303, 303, 303, 303, 303),
@@ -505,6 +508,13 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "GET /": lambda w, who: Call("/"),
     "GET /boards/{board_id}": lambda w, who: Call(f"/boards/{w.team.board_id}"),
+    "GET /boards/{board_id}/flow": lambda w, who: Call(
+        f"/boards/{w.team.board_id}/flow", {"params": {"working_days": "true", "lane": "Standard"}}
+    ),
+    "GET /boards/{board_id}/forecast": lambda w, who: Call(
+        f"/boards/{w.team.board_id}/forecast", {"params": {"items": 3, "window_days": 30}}
+    ),
+    "GET /assets/plotly.min.js": lambda w, who: Call("/assets/plotly.min.js"),
     "GET /workspaces/{workspace_id}/handoffs": lambda w, who: Call(
         f"/workspaces/{w.team.workspace_id}/handoffs"
     ),
