@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pullplan import demo_aggregates, demo_handoffs, demo_rules
 from pullplan import demo_catalog as catalog
 from pullplan.domain.board import (
     Board,
@@ -1329,6 +1330,9 @@ def _write(session: Session, history: DemoHistory) -> int:
     ]
     if blockers:
         session.execute(insert(BlockerRow), blockers, execution_options=bulk)
+    demo_aggregates.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
+    demo_handoffs.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
+    demo_rules.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
     return workspace_ids[DEMO_WORKSPACE]
 
 

@@ -216,3 +216,15 @@ def test_an_aggregates_commit_by_date_comes_from_its_childrens_forecast(world):
     assert row.lead_time.days == 24 and row.lead_time.percentile == 95
     assert row.commit_by == TODAY + 29 * DAY
     assert "Monte Carlo forecast of its 3 children" in row.why
+
+
+def test_a_child_is_not_split_again(world):
+    parent = _campaign(world)
+    move_item(world.db, actor_id=None, item_id=parent.id, to_stage_id=world.stages["Doing"], now=NOW)
+    launch = _children(world.db, parent.id)[2]  # a Campaign too
+
+    move_item(world.db, actor_id=None, item_id=launch.id, to_stage_id=world.stages["Doing"], now=NOW)
+
+    assert _children(world.db, launch.id) == []
+    row = next(r for r in lrm.board_lrm(world.db, board_id=world.board.id) if r.item.id == launch.id)
+    assert row.forecast_children is None

@@ -196,7 +196,11 @@ def after_move(
     """What a move means for aggregates, in the move's own transaction: a parent crossing
     the commitment point is split from its type's template (unless it was split already);
     a child reaching done (or discarded) may finish its parent."""
-    if splits_on_move(board, before.stage_id, after.stage_id) and after.work_type_id is not None:
+    if (
+        splits_on_move(board, before.stage_id, after.stage_id)
+        and after.work_type_id is not None
+        and after.parent_id is None  # a child is work already split: it is not split again
+    ):
         template = load_templates(session, board_workspace_id(session, board.id)).get(after.work_type_id)
         if template and not _has_children(session, after.id):
             _split(session, board, after, template, now, actor_id, reason, by_hand=False)

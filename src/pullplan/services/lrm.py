@@ -164,8 +164,8 @@ ChildSpec = tuple[tuple[str | None, int], ...]
 
 
 def _template_spec(item, template) -> ChildSpec | None:
-    if not template:
-        return None
+    if not template or item.parent_id is not None:
+        return None  # a child is work already split: it is not split again
     return tuple(
         (c.work_type_name if c.work_type_id else item.work_type_name, c.offset_days) for c in template
     )
