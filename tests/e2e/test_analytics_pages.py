@@ -76,6 +76,10 @@ def test_the_flow_page_draws_every_chart_with_hover_zoom_and_export(
     expect(page.get_by_role("heading", name="Little's law, as a check")).to_be_visible()
     expect(page.locator(".assumptions li")).to_have_count(4)
     screenshot(page, f"flow-{board.lower()}")
+    page.locator("#throughput").scroll_into_view_if_needed()
+    screenshot(page, f"flow-{board.lower()}-throughput-aging")
+    page.locator("#littles-law-title").scroll_into_view_if_needed()
+    screenshot(page, f"flow-{board.lower()}-littles-law")
 
     assert re.search(r"#\d+: \d+ days", hover_text(page, "cycle-time", ".scatterlayer .point"))
     assert re.search(r"#\d+ in .+: \d+ days old", hover_text(page, "aging-wip", ".scatterlayer .point"))
@@ -189,3 +193,18 @@ def test_the_board_page_links_to_its_flow_and_forecast(page, sign_in, demo_board
     expect(page).to_have_url(re.compile(re.escape(board) + "/forecast$"))
     current = page.locator("header.top").get_by_role("link", name="Forecast")
     expect(current).to_have_attribute("aria-current", "page")
+
+
+@pytest.mark.parametrize("tab", ["flow", "forecast"])
+def test_the_pages_fit_a_narrow_screen(page, sign_in, demo_boards, browser_log, screenshot, tab):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, sign_in, f"/boards/{demo_boards['Sales']}/{tab}")
+
+    charts = page.locator(".chart")
+    expect(charts.first.locator("svg.main-svg").first).to_be_visible()
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"chart {i} is wider than the screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, f"{tab}-sales-narrow")
+    assert browser_log.problems() == [] and browser_log.bad_responses == []
