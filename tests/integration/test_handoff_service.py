@@ -266,3 +266,25 @@ def test_the_migration_makes_exactly_the_handoff_tables(db):
 
     mine = [d for d in differences if "handoff" in repr(d)]
     assert mine == []
+
+
+def test_the_demo_has_a_deal_that_asked_marketing_for_case_studies(db):
+    from pullplan.demo import create_demo, reset_demo
+
+    workspace = create_demo(db, today=date(2025, 2, 14))
+    views = list_handoffs(db, workspace_id=workspace)
+
+    assert sorted(v.status.value for v in views) == ["accepted", "performing", "requested"]
+    for view in views:
+        assert view.requesting_board_name == "Sales" and view.performer_board_name == "Marketing"
+        assert view.title.startswith("Case study:") and view.linked_item_title == view.title
+        assert [s.at for s in view.steps] == sorted(s.at for s in view.steps)
+    accepted = next(v for v in views if v.status == "accepted")
+    assert [s.step for s in accepted.steps] == ["request", "promise", "perform", "declare_complete", "accept"]
+    waiting = next(v for v in views if v.status == "requested")
+    assert waiting.handoff.performer_id is None  # the Marketing team has not answered yet
+    first = [(v.title, v.status, v.requested_at) for v in views]
+
+    again = reset_demo(db, today=date(2025, 2, 14))
+
+    assert [(v.title, v.status, v.requested_at) for v in list_handoffs(db, workspace_id=again)] == first
