@@ -296,7 +296,7 @@ def item_facts(session: Session, item_id: int) -> dict:
         "stage_kind": stage.kind.value if stage else None,
         "type": item.work_type_name,
         "class": item.class_of_service.value,
-        "value": float(item.value) if item.value is not None else None,
+        "value": _number(item.value),
         "owner": owner,
         "tags": list(item.tags),
         "due_date": item.due_date.isoformat() if item.due_date else None,
@@ -307,3 +307,10 @@ def item_facts(session: Session, item_id: int) -> dict:
 def _today(session: Session, workspace_id: int, now: dt.datetime) -> dt.date:
     name = session.scalar(select(WorkspaceRow.time_zone).where(WorkspaceRow.id == workspace_id))
     return now.astimezone(flow.zone(name or "UTC")).date()
+
+
+def _number(value) -> int | float | None:
+    """A money value as JSON shows it: 48000, not 48000.00."""
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
