@@ -12,6 +12,7 @@ test_no_500.py puts every field's odd values to PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 
@@ -44,6 +45,11 @@ REFERENCES = {
     "body.work_type_id": "work_types",
     "body.owner_id": "people",
     "body.parent_id": "items",
+    "body.plan_task_id": "plan_tasks",
+    "body.item_id": "items",
+    "body.performer_id": "people",
+    "body.constraint_id": "constraints",
+    "body.week": "weeks",
 }
 
 
@@ -73,7 +79,9 @@ def ids(team, client) -> dict:
     token = client.post(
         f"{API}/workspaces/{team.workspace_id}/tokens", json={"name": "Spare", "role": "viewer"}
     ).json()
+    planner = _planner_objects(team, client)
     return {
+        **planner,
         "workspace_id": team.workspace_id,
         "board_id": team.board_id,
         "stage_id": team.stages["Doing"],
@@ -87,6 +95,37 @@ def ids(team, client) -> dict:
         "work_types": list(team.work_types.values()),
         "people": list(team.users.values()),
         "items": [item["id"]],
+    }
+
+
+def _planner_objects(team, client) -> dict:
+    """A pull plan with two tasks, a constraint, a promise of this week and a learning cycle."""
+    ws, today = team.workspace_id, dt.date.today()
+
+    def made(path: str, body: dict) -> dict:
+        response = client.post(f"{API}{path}", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    date = str(today + dt.timedelta(40))
+    milestone = made(f"/workspaces/{ws}/milestones", {"name": "Webinar", "date": date})
+    path = f"/milestones/{milestone['id']}/tasks"
+    tasks = [made(path, {"title": t, "duration_days": 2})["id"] for t in "ABCD"]
+    constraint = made(
+        f"/workspaces/{ws}/constraints",
+        {"plan_task_id": tasks[0], "category": "people", "description": "Speaker", "need_by": str(today)},
+    )
+    promise = made(f"/workspaces/{ws}/promises", {"week": str(today), "plan_task_id": tasks[1]})["promise"]
+    cycle = made(f"/workspaces/{ws}/learning-cycles", {"kind": "pdca", "title": "Book speakers early"})
+    return {
+        "milestone_id": milestone["id"],
+        "plan_task_id": tasks[0],
+        "constraint_id": constraint["id"],
+        "promise_id": promise["id"],
+        "learning_cycle_id": cycle["id"],
+        "plan_tasks": tasks,
+        "constraints": [constraint["id"]],
+        "weeks": [str(today), str(today + dt.timedelta(7)), str(today - dt.timedelta(14))],
     }
 
 

@@ -239,17 +239,26 @@ def task_refs(session: Session, plan_task_ids, item_ids) -> dict[str, TaskRef]:
     return refs
 
 
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 def _date(field_name: str, value: object, *, required: bool = True) -> dt.date | None:
+    """A date a plan can hold: from 2000 to 2099 (schedules count the days in between)."""
     if value is None and not required:
         return None
+    day = None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise InvalidInput(field_name, "must be a date (YYYY-MM-DD).")
+    if day is None:
+        raise InvalidInput(field_name, "must be a date (YYYY-MM-DD).")
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput(field_name, f"must be a date from {EARLIEST} to {LATEST}.")
+    return day
 
 
 def _whole(field_name: str, value: object, low: int, high: int) -> int:
