@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from pullplan.cli_data import backup_command, restore_command
 from pullplan.cli_handoffs import handoff_app
 from pullplan.cli_rules import rules_app, webhook_app
 from pullplan.cli_rules import worker as worker_command
@@ -955,6 +956,10 @@ def _safe_url(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def main() -> None:
