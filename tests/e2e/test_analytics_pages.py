@@ -208,3 +208,14 @@ def test_the_pages_fit_a_narrow_screen(page, sign_in, demo_boards, browser_log, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, f"{tab}-sales-narrow")
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+def test_the_home_page_links_each_board_to_its_flow_and_forecast(page, sign_in, demo_boards):
+    page.goto("/")
+    sign_in(page, "carol", DEMO_PASSWORD)
+
+    sales = page.locator(".boards li").filter(has=page.get_by_role("link", name="Sales", exact=True))
+    with page.expect_navigation():
+        sales.get_by_role("link", name="forecast").click()
+    expect(page).to_have_url(re.compile(rf"/boards/{demo_boards['Sales']}/forecast$"))
+    expect(page.get_by_role("heading", name="Will we make our numbers?")).to_be_visible()
