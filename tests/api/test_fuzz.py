@@ -50,6 +50,7 @@ REFERENCES = {
     "body.performer_id": "people",
     "body.constraint_id": "constraints",
     "body.week": "weeks",
+    "body.performer_board_id": "boards",
 }
 
 
@@ -82,6 +83,8 @@ def ids(team, client) -> dict:
     planner = _planner_objects(team, client)
     return {
         **planner,
+        **_handoff_objects(team, client),
+        "boards": [team.board_id],
         "workspace_id": team.workspace_id,
         "board_id": team.board_id,
         "stage_id": team.stages["Doing"],
@@ -129,12 +132,55 @@ def _planner_objects(team, client) -> dict:
     }
 
 
+def _handoff_objects(team, client) -> dict:
+    """A handoff per step route, in the state its step needs, in which the token's user (the
+    administrator) takes that step: as the performer of bob's request to the team, or as the
+    requester of a handoff bob performs."""
+    from pullplan.services import handoffs
+
+    db, admin, bob = client.app.state.db, client.get(f"{API}/me").json()["user"]["id"], team.users["bob"]
+    due = dt.date.today() + dt.timedelta(30)
+    made = {}
+    for step, state, party in [
+        ("promise", [], "performer"),
+        ("counter", [], "performer"),
+        ("decline", [], "performer"),
+        ("accept-counter", ["counter"], "requester"),
+        ("decline-counter", ["counter"], "requester"),
+        ("perform", ["promise"], "performer"),
+        ("declare-complete", ["promise"], "performer"),
+        ("accept", ["promise", "declare_complete"], "requester"),
+        ("reject", ["promise", "declare_complete"], "requester"),
+        ("cancel", [], "requester"),
+    ]:
+        requester, performer = (bob, admin) if party == "performer" else (admin, bob)
+        item = team.create_item(f"Deal for {step}")["id"]
+        handoff = handoffs.request_handoff(
+            db,
+            actor_id=requester,
+            requesting_item_id=item,
+            performer_board_id=team.board_id,
+            performer_id=None if performer == admin else bob,
+            title="Case study",
+            conditions="Two pages.",
+            due_date=due,
+        ).id
+        for taken in state:
+            later = due + dt.timedelta(7) if taken == "counter" else None
+            handoffs.take_step(db, actor_id=performer, handoff_id=handoff, step=taken, due_date=later)
+        made[f"{API}/handoffs/{{handoff_id}}/{step}"] = handoff
+    return {"handoff_id": made[f"{API}/handoffs/{{handoff_id}}/promise"], "handoffs": made}
+
+
 def fuzz(operation, mode: GenerationMode, bearer: dict[str, str], ids: dict, seen: Counter) -> None:
     """Send one operation's examples of one mode; raise the first failure. `seen` counts the
     answers by status class."""
     names = set(re.findall(r"{(\w+)}", operation.path))
+    path = {name: ids[name] for name in names}
+    if operation.path in ids["handoffs"]:  # each step route acts on its own handoff
+        path["handoff_id"] = ids["handoffs"][operation.path]
 
-    @given(case=operation.as_strategy(mode, path_parameters={name: ids[name] for name in names}))
+    @given(case=operation.as_strategy(mode, path_parameters=path))
     @settings(
         max_examples=FUZZ_EXAMPLES[mode],
         derandomize=True,
