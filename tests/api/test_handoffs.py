@@ -303,3 +303,16 @@ def test_the_requesting_card_is_marked_waiting_on_its_board_until_accepted(team,
         assert step(people, who, handoff["id"], name).status_code == 200
 
     assert "waiting for handoff" not in people["bob"].get(board).text
+
+
+def test_the_handoffs_page_of_an_unknown_or_foreign_workspace_is_an_error_page(team, people, outsiders):
+    unknown = people["bob"].get("/workspaces/999999/handoffs")
+    foreign = people["bob"].get(f"/workspaces/{outsiders.workspace_id}/handoffs")
+    malformed = people["bob"].get("/workspaces/abc/handoffs")
+
+    for response, status in ((unknown, 404), (foreign, 404), (malformed, 422)):
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith("text/html")
+    assert "Workspace 999999 does not exist." in unknown.text
+    assert "Northwind Sales" not in foreign.text
+    assert "workspace_id" in malformed.text
