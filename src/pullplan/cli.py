@@ -15,8 +15,9 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from pullplan.cli_data import backup_command, restore_command
+from pullplan.cli_data import backup_command, export_command, import_command, restore_command
 from pullplan.cli_handoffs import handoff_app
+from pullplan.cli_lrm import lrm_app
 from pullplan.cli_rules import rules_app, webhook_app
 from pullplan.cli_rules import worker as worker_command
 from pullplan.domain.items import WorkItem, age_days
@@ -55,6 +56,7 @@ app.add_typer(forecast_app, name="forecast")
 app.add_typer(handoff_app, name="handoff")
 app.add_typer(rules_app, name="rules")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(lrm_app, name="lrm")
 app.command("worker")(worker_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -413,7 +415,7 @@ def metrics(
         typer.echo(f"    [{'ok' if a.holds else 'no'}] {a.statement} {a.detail}")
 
 
-@app.command("lrm")
+@lrm_app.command("board")
 def lrm_command(
     board: Annotated[str, typer.Argument(help="Board id or name.")],
     owner: Annotated[str | None, typer.Option(help="Only this owner's items (username).")] = None,
@@ -960,6 +962,8 @@ def _safe_url(settings: Settings) -> str:
 
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.command("export")(export_command)
+app.command("import")(import_command)
 
 
 def main() -> None:
