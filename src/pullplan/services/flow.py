@@ -81,7 +81,9 @@ def filters(work_type: str | None, class_of_service: str | None, lane: str | Non
 
 
 def read_log(db: Database, board_id: int, *, now: dt.datetime | None = None) -> BoardLog:
-    """The board's transition log and its items' type, class and lane, as a FlowLog."""
+    """The board's transition log and its items' type, class and lane, as a FlowLog. The
+    forecasts take it as `board` when the caller has read it already (a page that asks
+    several questions of one board reads its log once)."""
     now = now or utcnow()
     with db.read() as session:
         board = session.execute(
@@ -189,9 +191,10 @@ def forecast_how_many(
     trials: int = 10_000,
     seed: int | None = None,
     filters: Filters = Filters(),
+    board: BoardLog | None = None,
 ) -> HowManyForecast:
     """How many items will be done from today through `by` (or in `days` days)."""
-    board = read_log(db, board_id)
+    board = board or read_log(db, board_id)
     history, today = _history(board, window_days, filters)
     if days is not None and by is not None:
         raise InvalidInput("by", "give either a number of days or a date (by), not both.")
@@ -217,11 +220,12 @@ def forecast_when(
     trials: int = 10_000,
     seed: int | None = None,
     filters: Filters = Filters(),
+    board: BoardLog | None = None,
 ) -> WhenForecast:
     """When will `items` more items be done, counting from today."""
     if not 1 <= items <= 100_000:
         raise InvalidInput("items", "must be from 1 to 100000.")
-    board = read_log(db, board_id)
+    board = board or read_log(db, board_id)
     history, today = _history(board, window_days, filters)
     if target is not None and target < today:
         raise InvalidInput("target", f"{target} is in the past.")

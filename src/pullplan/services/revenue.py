@@ -80,6 +80,7 @@ def revenue_forecast(
     trials: int = 10_000,
     seed: int | None = None,
     window_days: int = DEFAULT_WINDOW_DAYS,
+    board: BoardLog | None = None,
 ) -> RevenueResult:
     """P(won revenue >= target by the date), and how much is won by then, from the board's
     open deals and new deals arriving at the historical rate. `by` defaults to the end of the
@@ -92,7 +93,7 @@ def revenue_forecast(
         raise InvalidInput("seed", "must be from 0 to 4294967295.")
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise InvalidInput("window_days", f"must be from 1 to {MAX_WINDOW_DAYS}.")
-    board = read_log(db, board_id)
+    board = board or read_log(db, board_id)
     today = board.today
     by = by or end_of_quarter(today)
     if by < today:
@@ -126,6 +127,7 @@ def backtest_forecasts(
     window_days: int = DEFAULT_WINDOW_DAYS,
     step: int = 7,
     filters: Filters = Filters(),
+    board: BoardLog | None = None,
 ) -> tuple[BoardLog, BacktestResult]:
     """Replay the board's history up to yesterday: how often did each P% forecast come true?"""
     if not 1 <= days <= MAX_BACKTEST_DAYS:
@@ -136,7 +138,7 @@ def backtest_forecasts(
         raise InvalidInput("window_days", f"must be from 1 to {MAX_WINDOW_DAYS}.")
     if not 1 <= step <= MAX_BACKTEST_DAYS:
         raise InvalidInput("step", f"must be from 1 to {MAX_BACKTEST_DAYS}.")
-    board = read_log(db, board_id)
+    board = board or read_log(db, board_id)
     yesterday = board.today - dt.timedelta(days=1)
     result = backtest(
         board.log,
@@ -162,6 +164,7 @@ def backtest_revenue(
     step: int = 7,
     trials: int = 2_000,
     seed: int = 0,
+    board: BoardLog | None = None,
 ) -> tuple[BoardLog, RevenueBacktestResult]:
     """Replay the sales board's history up to yesterday: at past dates, forecast the revenue
     won in the next `horizon_days` days from what was known then, and check what was won.
@@ -176,7 +179,7 @@ def backtest_revenue(
         raise InvalidInput("trials", f"must be from {MIN_TRIALS} to {MAX_BACKTEST_TRIALS}.")
     if not 0 <= seed < 2**32:
         raise InvalidInput("seed", "must be from 0 to 4294967295.")
-    board = read_log(db, board_id)
+    board = board or read_log(db, board_id)
     values, _ = _values(db, board)
     result = revenue_backtest(
         board.log,

@@ -300,7 +300,7 @@ def forecast_page(
     today = board.today
     by = by or today + dt.timedelta(days=13)
     errors: dict[str, str] = {}
-    common = {"board_id": board_id, "window_days": window_days, "filters": chosen}
+    common = {"board_id": board_id, "window_days": window_days, "filters": chosen, "board": board}
     how_many = _try(errors, "how_many", lambda: flow.forecast_how_many(db, by=by, **common))
     when = _try(errors, "when", lambda: flow.forecast_when(db, items=items, **common))
     charts = {}
@@ -309,7 +309,7 @@ def forecast_page(
     if when is not None:
         charts["when"] = _when_chart(when, today)
     _, items_backtest = revenue.backtest_forecasts(
-        db, board_id=board_id, window_days=window_days, filters=chosen
+        db, board_id=board_id, window_days=window_days, filters=chosen, board=board
     )
     series = [
         (f"how many in {items_backtest.days} days", items_backtest.how_many),
@@ -319,13 +319,17 @@ def forecast_page(
     result = _try(
         errors,
         "revenue",
-        lambda: revenue.revenue_forecast(db, board_id=board_id, target=target, by=revenue_by, seed=1),
+        lambda: revenue.revenue_forecast(
+            db, board_id=board_id, target=target, by=revenue_by, seed=1, board=board
+        ),
     )
     sales = result is not None and (result.open_deals > 0 or result.model.values.size > 0)
     revenue_backtest = None
     if sales:
         charts["revenue"] = _revenue_fan(result, target)
-        _, revenue_backtest = revenue.backtest_revenue(db, board_id=board_id, window_days=window_days)
+        _, revenue_backtest = revenue.backtest_revenue(
+            db, board_id=board_id, window_days=window_days, board=board
+        )
         if revenue_backtest.dates.size:
             series.append(
                 (f"revenue, {revenue_backtest.horizon_days} days ahead", revenue_backtest.calibration)
