@@ -38,14 +38,16 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 
-from pullplan.domain.items import age_days
 from pullplan.services import accounts, lrm
 from pullplan.services import boards as board_service
 from pullplan.storage.database import Database
 from pullplan.storage.migrate import upgrade
+from pullplan.web import app as _app  # noqa: F401 - registers every page's template helpers
+from pullplan.web.ui.pages import board_context
 from pullplan.web.ui.render import templates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -192,6 +194,12 @@ def sign_in(http: httpx.Client) -> None:
 # --- server render ----------------------------------------------------------------------------
 
 
+def page_request(db: Database) -> SimpleNamespace:
+    """What the template's helpers read of a request: its per-request state and the app's
+    database (they cache their reads on the request, as on a served page)."""
+    return SimpleNamespace(state=SimpleNamespace(), app=SimpleNamespace(state=SimpleNamespace(db=db)))
+
+
 def measure_render(base: str, db: Database, board_id: int, renders: int, deadline: float) -> RenderResult:
     result = RenderResult()
     with httpx.Client(base_url=base, trust_env=False, timeout=60) as http:
@@ -219,22 +227,19 @@ def measure_render(base: str, db: Database, board_id: int, renders: int, deadlin
         last_transition = board_service.last_transition_id(db, board_id)
         view = board_service.read_board(db, board_id)
         t1 = time.perf_counter()
-        lrm_by_item = {r.item.id: r for r in lrm.board_lrm(db, board_id=board_id)}
+        model = lrm.board_model(db, board_id)
+        lrm_by_item = {r.item.id: r for r in lrm.board_lrm(db, board_id=board_id, model=model)}
+        aging = model[0].board_lead_time(85)
         t2 = time.perf_counter()
-        today = view.read_at.date()
-        last_option, first_committed = view.board.commitment_point
-        template.render(
-            request=None,
-            principal=None,
-            csrf_token="",
-            view=view,
-            today=today,
-            age=lambda item, today=today: age_days(item, today),
-            commitment_after=last_option.id if last_option and first_committed else None,
-            lrm=lrm_by_item,
+        context = board_context(
+            db,
+            view,
+            lrm_by_item=lrm_by_item,
+            aging_days=aging.days if aging else None,
             last_transition=last_transition,
             can_move=True,
         )
+        template.render(request=page_request(db), principal=None, csrf_token="", **context)
         t3 = time.perf_counter()
         if i >= WARMUP_RENDERS:
             result.read_board_ms.append((t1 - t0) * 1000)
@@ -387,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         row("GET /boards/{id} (HTTP, signed in)", rendered.http_ms, 0),
         row(f"{sub}in-process: read_board", rendered.read_board_ms, 0),
         row(f"{sub}in-process: board_lrm", rendered.lrm_ms, 0),
-        row(f"{sub}in-process: template", rendered.template_ms, 0),
+        row(f"{sub}in-process: context + template", rendered.template_ms, 0),
     ]
     if dropped.skipped is None:
         rows += [

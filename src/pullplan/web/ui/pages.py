@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from pullplan.domain.board import CLASS_LABELS, Lane, StageKind
+from pullplan.domain.board import Lane, StageKind
 from pullplan.domain.items import age_days
 from pullplan.domain.permissions import Role, at_least
 from pullplan.services import boards as service
 from pullplan.services import lrm
 from pullplan.services.accounts import Principal, list_members
 from pullplan.services.boards import BoardView
+from pullplan.storage.database import Database
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import SignedIn, allow
 from pullplan.web.ui.render import render
@@ -86,9 +87,34 @@ def board_page(
     model = lrm.board_model(db, board_id)
     lrm_by_item = {row.item.id: row for row in lrm.board_lrm(db, board_id=board_id, model=model)}
     aging = model[0].board_lead_time(85)  # a card older than this is marked
+    return render(
+        request,
+        "board.html",
+        board_context(
+            db,
+            view,
+            lrm_by_item=lrm_by_item,
+            aging_days=aging.days if aging else None,
+            last_transition=last_transition,
+            # Only what the server would allow is offered; the move API checks again.
+            can_move=at_least(principal.role_in(view.workspace_id), Role.MEMBER),
+        ),
+    )
+
+
+def board_context(
+    db: Database,
+    view: BoardView,
+    *,
+    lrm_by_item: dict,
+    aging_days: int | None,
+    last_transition: int,
+    can_move: bool,
+) -> dict:
+    """What board.html needs besides the reads: the cards by stage and lane, the lanes'
+    counts, the "ready to pull" counts and signals, and (for members) who may own an item."""
     today = view.read_at.date()
     last_option, first_committed = view.board.commitment_point
-    can_move = at_least(principal.role_in(view.workspace_id), Role.MEMBER)
     lanes = lane_rows(view)
     lane_ids = {lane.lane.id for lane in lanes if lane.lane}
     # The cards of each stage in each band: its lane's, or "none" (also for an unknown lane).
@@ -104,32 +130,24 @@ def board_page(
         upstream = view.board.upstream_of(sv.stage)
         if upstream is not None and upstream.split:
             ready_from[sv.stage.id] = upstream
-    return render(
-        request,
-        "board.html",
-        {
-            "view": view,
-            "today": today,
-            "age": lambda item: age_days(item, today),
-            "commitment_after": last_option.id if last_option and first_committed else None,
-            "lrm": lrm_by_item,
-            "aging_days": aging.days if aging else None,
-            "last_transition": last_transition,
-            "lanes": lanes,
-            "cells": cells,
-            "ready_from": ready_from,
-            "ready_counts": {
-                sv.stage.id: sum(1 for card in sv.items if card.ready) for sv in view.stages if sv.stage.split
-            },
-            "classes": CLASS_LABELS,
-            # Who may own an item, for the card details' edit form (members only).
-            "owners": sorted(
-                ((user.id, user.display_name) for user, _ in list_members(db, view.workspace_id)),
-                key=lambda owner: owner[1].lower(),
-            )
-            if can_move
-            else [],
-            # Only what the server would allow is offered; the move API checks again.
-            "can_move": can_move,
+    owners = []
+    if can_move:
+        members = list_members(db, view.workspace_id)
+        owners = sorted(((user.id, user.display_name) for user, _ in members), key=lambda o: o[1].lower())
+    return {
+        "view": view,
+        "today": today,
+        "age": lambda item: age_days(item, today),
+        "commitment_after": last_option.id if last_option and first_committed else None,
+        "lrm": lrm_by_item,
+        "aging_days": aging_days,
+        "last_transition": last_transition,
+        "lanes": lanes,
+        "cells": cells,
+        "ready_from": ready_from,
+        "ready_counts": {
+            sv.stage.id: sum(1 for card in sv.items if card.ready) for sv in view.stages if sv.stage.split
         },
-    )
+        "owners": owners,
+        "can_move": can_move,
+    }
