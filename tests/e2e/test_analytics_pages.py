@@ -219,3 +219,19 @@ def test_the_home_page_links_each_board_to_its_flow_and_forecast(page, sign_in, 
         sales.get_by_role("link", name="forecast").click()
     expect(page).to_have_url(re.compile(rf"/boards/{demo_boards['Sales']}/forecast$"))
     expect(page.get_by_role("heading", name="Will we make our numbers?")).to_be_visible()
+
+
+def test_a_board_without_history_says_so_instead_of_failing(page, sign_in, small_board, browser_log):
+    small_board.add("Spring webinar")  # an option, never committed
+    open_page(page, sign_in, f"{small_board.path}/flow")
+
+    expect(page.locator("[data-metric=throughput]")).to_have_text("0")
+    expect(page.locator("[data-metric=cycle-time]")).to_contain_text("50%: –")
+    expect(chart(page, "cycle-time").locator("svg.main-svg").first).to_be_visible()
+    expect(page.get_by_text("No pull went past a WIP limit in this window.")).to_be_visible()
+
+    page.goto(f"{small_board.path}/forecast")
+    alerts = page.get_by_role("alert")
+    expect(alerts.filter(has_text="no item was finished")).to_have_count(2)  # how many, and when
+    expect(chart(page, "calibration").locator("svg.main-svg").first).to_be_visible()
+    assert browser_log.problems() == [] and browser_log.bad_responses == []
