@@ -549,6 +549,13 @@ SESSION_ONLY = {
 # The Last Planner: a route's pull plan, constraint, promise (this week) and learning cycle are
 # made when its path or its example names them, once per route.
 QUERY.update({"week": lambda w: _days(0), "weeks": lambda w: 4})
+PAGES |= {  # probed in test_planner_pages.py
+    "GET /workspaces/{workspace_id}/planner",
+    "GET /workspaces/{workspace_id}/planner/close",
+    "GET /workspaces/{workspace_id}/planner/lookahead",
+    "GET /workspaces/{workspace_id}/planner/pull-plans",
+    "GET /workspaces/{workspace_id}/planner/metrics",
+}
 
 
 def _planner(w: World) -> dict[str, int]:

@@ -660,6 +660,11 @@ MATRIX.update({
     "GET /api/v1/workspaces/{workspace_id}/learning-cycles":           (200, 200, 200, 404, 401),
     "POST /api/v1/workspaces/{workspace_id}/learning-cycles":          (201, 201, 403, 404, 401),
     "PATCH /api/v1/learning-cycles/{learning_cycle_id}":               (200, 200, 403, 404, 401),
+    "GET /workspaces/{workspace_id}/planner":                          (200, 200, 200, 404, 303),
+    "GET /workspaces/{workspace_id}/planner/close":                    (200, 200, 200, 404, 303),
+    "GET /workspaces/{workspace_id}/planner/lookahead":                (200, 200, 200, 404, 303),
+    "GET /workspaces/{workspace_id}/planner/pull-plans":               (200, 200, 200, 404, 303),
+    "GET /workspaces/{workspace_id}/planner/metrics":                  (200, 200, 200, 404, 303),
 })
 # fmt: on
 
@@ -772,6 +777,21 @@ REQUESTS.update({
     ),
     "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w, who: Call(
         f"{API}/learning-cycles/{_planner(w)['cycle']}", {"json": {"check": f"On time ({w.unique()})."}}
+    ),
+    "GET /workspaces/{workspace_id}/planner": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/planner?week={_monday(0)}"
+    ),
+    "GET /workspaces/{workspace_id}/planner/close": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/planner/close"
+    ),
+    "GET /workspaces/{workspace_id}/planner/lookahead": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/planner/lookahead"
+    ),
+    "GET /workspaces/{workspace_id}/planner/pull-plans": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/planner/pull-plans"
+    ),
+    "GET /workspaces/{workspace_id}/planner/metrics": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/planner/metrics"
     ),
 })
 

@@ -843,3 +843,21 @@ def ensure_snapshot(
         )
     record(session, actor_id, workspace_id, "lookahead.snapshot", str(week), {"tasks": len(view.tasks)}, now)
     return SnapshotView(row.id, row.week, row.taken_at, len(view.tasks), created=True)
+
+
+# --- for the pages --------------------------------------------------------------------------
+
+
+def workspace_people(db: Database, workspace_id: int) -> tuple[str, list[tuple[int, str]]]:
+    """The workspace's name and its members (id, name) by name, for the planner's forms."""
+    with db.read() as session:
+        name = session.scalar(select(WorkspaceRow.name).where(WorkspaceRow.id == workspace_id))
+        if name is None:
+            raise NotFound("Workspace", workspace_id)
+        people = session.execute(
+            select(UserRow.id, UserRow.display_name)
+            .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+            .where(MembershipRow.workspace_id == workspace_id)
+            .order_by(UserRow.display_name)
+        ).all()
+        return name, [(i, n) for i, n in people]

@@ -25,7 +25,16 @@ from pullplan.web.api import rules as rule_api
 from pullplan.web.api import webhooks as webhook_api
 from pullplan.web.request_log import RequestLogMiddleware
 from pullplan.web.security import SecurityMiddleware
-from pullplan.web.ui import account_pages, analytics_pages, docs, handoff_pages, lrm_pages, pages, rule_pages
+from pullplan.web.ui import (
+    account_pages,
+    analytics_pages,
+    docs,
+    handoff_pages,
+    lrm_pages,
+    pages,
+    planner_pages,
+    rule_pages,
+)
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -96,6 +105,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(handoff_pages.router)
     app.include_router(lrm_pages.router)
     app.include_router(rule_pages.router)
+    app.include_router(planner_pages.router)
     app.include_router(docs.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
