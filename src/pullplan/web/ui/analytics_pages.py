@@ -38,6 +38,7 @@ PLOTLY_JS = resources.files("plotly") / "package_data" / "plotly.min.js"
 PLOTLY_URL = f"/assets/plotly.min.js?v={plotly.__version__}"
 YEAR = 365 * 24 * 3600
 MAX_FAN_POINTS = 16
+FAN_TRIALS = 4_000
 
 
 @router.get("/assets/plotly.min.js")
@@ -239,26 +240,26 @@ def _calibration_chart(series: list[tuple[str, tuple]]) -> dict:
 
 def _revenue_fan(result: revenue.RevenueResult, target: float | None) -> dict:
     """Won revenue percentiles ("at least", read from the top) over the days to the date:
-    the forecast itself at checkpoints, the same seed each time, the last one the date."""
+    the forecast to each of up to MAX_FAN_POINTS checkpoints (the same seed each time, at most
+    FAN_TRIALS trials), the last one the forecast itself."""
     f = result.forecast
     horizon = f.horizon_days
     step = max(1, -(-horizon // MAX_FAN_POINTS))
     checkpoints = sorted({*range(step, horizon, step), horizon})
     deals = [OpenDeal(d.item_id, d.stage_id, d.value) for d in f.deals]
-    lines: dict[int, list[float]] = {p: [0.0] for p in PERCENTILES}
-    chance = [None if target is None else float(target <= 0)]
+    lines: dict[int, list[float]] = {p: [] for p in PERCENTILES}
+    chance = []
+    trials = min(f.trials, FAN_TRIALS)
     for h in checkpoints:
         point = (
             f
             if h == horizon
-            else forecast_revenue(result.model, deals, h, target=target, trials=f.trials, seed=f.seed)
+            else forecast_revenue(result.model, deals, h, target=target, trials=trials, seed=f.seed)
         )
         for p in point.percentiles:
             lines[p.percent].append(round(p.value, 2))
         chance.append(point.target_probability)
-    dates = [result.today.isoformat()] + [
-        (result.today + dt.timedelta(days=h - 1)).isoformat() for h in checkpoints
-    ]
+    dates = [(result.today + dt.timedelta(days=h - 1)).isoformat() for h in checkpoints]
     return {
         "kind": "revenue",
         "title": f"Won revenue by {result.by.isoformat()}",
