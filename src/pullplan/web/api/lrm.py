@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -129,7 +129,9 @@ def commitment_timing(board_id: PathId, db: DB, _: ViewerOnBoard):
 # --- the workspace's LRM settings ---------------------------------------------------------------
 
 Percentile = Annotated[int, Field(ge=1, le=100)]
-LrmClass = Literal["fixed_date", "standard"]
+# A class of service with a commit-by date (fixed_date, standard): checked by the service,
+# which says why the others have none.
+LrmClass = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 
 
 class ClassLrmRead(BaseModel):
@@ -158,10 +160,10 @@ class LrmSettingsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default_percentile: Percentile | None = None
-    class_percentiles: dict[LrmClass, Percentile | None] | None = Field(None, max_length=2)
+    class_percentiles: dict[LrmClass, Percentile | None] | None = Field(None, max_length=4)
     cadence_days: Annotated[int, Field(ge=1, le=90)] | None = None
     class_buffers: dict[LrmClass, Annotated[int, Field(ge=0, le=365)] | None] | None = Field(
-        None, max_length=2
+        None, max_length=4
     )
     lookahead_days: Annotated[int, Field(ge=1, le=365)] | None = None
     use_working_days: bool | None = None
