@@ -7,11 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import make_board
 
 API = "/api/v1"
 LATER = (dt.date.today() + dt.timedelta(days=14)).isoformat()
 LATEST = (dt.date.today() + dt.timedelta(days=21)).isoformat()
+SALES_STAGES = [
+    {"name": "Leads", "kind": "option"},
+    {"name": "Proposal", "kind": "committed"},
+    {"name": "Won", "kind": "done"},
+]
 
 
 @pytest.fixture
@@ -27,7 +31,10 @@ def people(team, in_process, sign_in):
 @pytest.fixture
 def sales(team):
     """A Sales board in the team's workspace and a deal on it."""
-    board = make_board(team.client, team.workspace_id, name="Sales")
+    board = team.client.post(
+        f"{API}/workspaces/{team.workspace_id}/boards",
+        json={"name": "Sales", "stages": SALES_STAGES},
+    ).json()
     deal = team.client.post(f"{API}/boards/{board['id']}/items", json={"title": "Acme — 40 seats"})
     assert deal.status_code == 201, deal.text
     return {"board": board, "deal": deal.json()["item"]}
