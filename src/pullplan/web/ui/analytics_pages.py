@@ -37,8 +37,9 @@ FilterName = Annotated[str | None, Query(max_length=60)]
 PLOTLY_JS = resources.files("plotly") / "package_data" / "plotly.min.js"
 PLOTLY_URL = f"/assets/plotly.min.js?v={plotly.__version__}"
 YEAR = 365 * 24 * 3600
-MAX_FAN_POINTS = 16
-FAN_TRIALS = 4_000
+MAX_FAN_POINTS = 12
+FAN_TRIALS = 2_000
+BACKTEST_TRIALS = 1_000  # per replayed date: plenty to place its percentiles
 
 
 @router.get("/assets/plotly.min.js")
@@ -329,7 +330,7 @@ def forecast_page(
     if sales:
         charts["revenue"] = _revenue_fan(result, target)
         _, revenue_backtest = revenue.backtest_revenue(
-            db, board_id=board_id, window_days=window_days, board=board
+            db, board_id=board_id, window_days=window_days, trials=BACKTEST_TRIALS, board=board
         )
         if revenue_backtest.dates.size:
             series.append(
