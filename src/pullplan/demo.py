@@ -23,7 +23,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pullplan import demo_aggregates, demo_handoffs, demo_rules
+from pullplan import demo_aggregates, demo_handoffs, demo_planner, demo_rules
 from pullplan import demo_catalog as catalog
 from pullplan.domain.board import (
     Board,
@@ -1333,6 +1333,7 @@ def _write(session: Session, history: DemoHistory) -> int:
     demo_aggregates.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
     demo_handoffs.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
     demo_rules.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
+    demo_planner.add(session, workspace_ids[DEMO_WORKSPACE], history.now)
     return workspace_ids[DEMO_WORKSPACE]
 
 
