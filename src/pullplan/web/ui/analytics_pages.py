@@ -221,6 +221,26 @@ def _when_chart(f, start: dt.date) -> dict:
     }
 
 
+MIN_VERDICT_DATES = 8
+CALIBRATED_WITHIN = 0.10
+
+
+def _verdict(name: str, cals) -> str:
+    """How a back-tested forecast did, in words: the average gap between how often its P%
+    forecasts came true and P."""
+    gaps = [c.hit_rate - c.percent / 100 for c in cals if c.hit_rate is not None]
+    dates = max((c.forecasts for c in cals), default=0)
+    if not gaps or dates < MIN_VERDICT_DATES:
+        return f"{name}: too few past dates ({dates}) to judge."
+    gap = sum(gaps) / len(gaps)
+    points = f"{abs(gap) * 100:.0f} percentage points on average"
+    if gap < -CALIBRATED_WITHIN:
+        return f"{name}: came true less often than promised (by {points}): read it as optimistic."
+    if gap > CALIBRATED_WITHIN:
+        return f"{name}: came true more often than promised (by {points}): it is cautious."
+    return f"{name}: came true about as often as promised (within {points})."
+
+
 def _calibration_chart(series: list[tuple[str, tuple]]) -> dict:
     return {
         "kind": "calibration",
@@ -341,6 +361,7 @@ def forecast_page(
     else:
         errors.pop("revenue", None)
     charts["calibration"] = _calibration_chart(series)
+    verdicts = [_verdict(name, cals) for name, cals in series]
     return render(
         request,
         "forecast.html",
@@ -357,6 +378,7 @@ def forecast_page(
             "charts": charts,
             "errors": errors,
             "items_backtest": items_backtest,
+            "verdicts": verdicts,
             "sales": sales,
             "revenue": result if sales else None,
             "target": target,
