@@ -24,7 +24,7 @@ from pullplan.services.handoffs import (
     take_step,
     waiting_item_ids,
 )
-from pullplan.services.items import create_item, get_item, item_history, unblock_item
+from pullplan.services.items import create_item, get_item, item_history, move_item, unblock_item
 from pullplan.storage.database import Database
 from pullplan.storage.handoff_tables import HandoffRow, HandoffStepRow
 from pullplan.storage.tables import Base, BlockerRow, ItemRow
@@ -43,6 +43,8 @@ class World:
     marketing: int
     sales: int
     ideas: int  # Marketing's first option stage
+    writing: int  # and its committed stage
+    dropped: int  # and its discarded stage
     deal: int  # an item of the Sales board
     hugo: int  # account executive: asks
     emma: int  # content writer: performs
@@ -67,6 +69,7 @@ def world(db: Database) -> World:
             {"name": "Ideas", "kind": "option"},
             {"name": "Writing", "kind": "committed", "wip_limit": 3},
             {"name": "Published", "kind": "done"},
+            {"name": "Dropped", "kind": "discarded"},
         ],
         now=T0,
     )
@@ -94,6 +97,8 @@ def world(db: Database) -> World:
         marketing=marketing.id,
         sales=sales.id,
         ideas=marketing.stages[0].id,
+        writing=marketing.stages[1].id,
+        dropped=marketing.stages[3].id,
         deal=deal,
         **people,
     )
@@ -288,3 +293,22 @@ def test_the_demo_has_a_deal_that_asked_marketing_for_case_studies(db):
     again = reset_demo(db, today=date(2025, 2, 14))
 
     assert [(v.title, v.status, v.requested_at) for v in list_handoffs(db, workspace_id=again)] == first
+
+
+def test_a_declined_or_cancelled_handoff_drops_its_linked_item_unless_work_has_started(db, world):
+    declined = ask(db, world)
+    cancelled = ask(db, world, title="Reference call")
+    started = ask(db, world, title="Webinar slot")
+    move_item(db, actor_id=world.emma, item_id=started.linked_item_id, to_stage_id=world.writing, now=at(2))
+
+    take_step(
+        db, actor_id=world.emma, handoff_id=declined.id, step="decline", note="No writer free.", now=at(3)
+    )
+    take_step(db, actor_id=world.hugo, handoff_id=cancelled.id, step="cancel", now=at(3))
+    take_step(db, actor_id=world.hugo, handoff_id=started.id, step="cancel", now=at(3))
+
+    assert get_item(db, declined.linked_item_id).stage_id == world.dropped
+    assert item_history(db, declined.linked_item_id)[-1].reason == "No writer free."
+    assert get_item(db, cancelled.linked_item_id).stage_id == world.dropped
+    assert item_history(db, cancelled.linked_item_id)[-1].reason == "handoff cancelled: Reference call"
+    assert get_item(db, started.linked_item_id).stage_id == world.writing

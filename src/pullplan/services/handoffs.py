@@ -26,7 +26,7 @@ from pullplan.domain.permissions import Role, at_least
 from pullplan.services import items as item_service
 from pullplan.services import validation as v
 from pullplan.services.clock import utcnow
-from pullplan.services.errors import Conflict, InvalidInput, NotFound
+from pullplan.services.errors import Conflict, InvalidInput, NotFound, PullRefused
 from pullplan.storage.database import Database
 from pullplan.storage.handoff_tables import HandoffRow, HandoffStepRow
 from pullplan.storage.tables import (
@@ -251,6 +251,8 @@ def take_step(
         if after.status in CLOSED:
             row.closed_at = now
             _end_wait(session, row, actor_id, note, now)
+            if after.status != HandoffStatus.ACCEPTED:
+                _discard_unstarted(session, row, actor_id, note, now)
         terms = (after.counter_due_date, after.counter_conditions) if step == Step.COUNTER else (None, None)
         _log(session, row, step, actor_id, now, before.status, note=note, due=terms[0], conditions=terms[1])
         session.flush()
@@ -383,6 +385,34 @@ def _end_wait(session: Session, row: HandoffRow, actor_id: int | None, note: str
         reason=(note or f"handoff {words}: {row.title}")[: v.REASON_MAX],
         now=now,
     )
+
+
+def _discard_unstarted(session: Session, row: HandoffRow, actor_id, note: str | None, now) -> None:
+    """A declined or cancelled handoff takes its linked item off the performer's options: an
+    item still in an option stage goes to the board's discarded stage. Work already committed
+    stays where it is, for the team to decide."""
+    if row.linked_item_id is None:
+        return
+    item = session.get(ItemRow, row.linked_item_id)
+    kinds = dict(
+        session.execute(select(StageRow.id, StageRow.kind).where(StageRow.board_id == item.board_id)).all()
+    )
+    if (
+        item.archived_at is not None
+        or kinds.get(item.stage_id) != "option"
+        or "discarded" not in kinds.values()
+    ):
+        return
+    try:
+        item_service.discard_item(
+            _Within(session),
+            actor_id=actor_id,
+            item_id=item.id,
+            reason=(note or f"handoff {row.status}: {row.title}")[: v.REASON_MAX],
+            now=now,
+        )
+    except PullRefused:
+        pass  # the discarded stage's policy refuses it (nothing was written): the team decides
 
 
 def _log(session, row, step, actor_id, now, from_status, *, note, due, conditions) -> None:
