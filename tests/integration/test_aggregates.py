@@ -140,6 +140,8 @@ def test_the_parent_is_done_when_its_last_child_is(world):
     move_item(world.db, actor_id=None, item_id=brief.id, to_stage_id=world.stages["Done"], now=NOW)
     assert get_item(world.db, parent.id).stage_id == world.stages["Doing"]
     assert aggregates.get_aggregate(world.db, parent.id).progress.label == "1 of 2 done"
+    row = next(r for r in lrm.board_lrm(world.db, board_id=world.board.id) if r.item.id == parent.id)
+    assert row.aggregate.label == "1 of 2 done" and row.why.endswith("; children: 1 of 2 done")
 
     move_item(world.db, actor_id=None, item_id=launch.id, to_stage_id=world.stages["Doing"], now=NOW)
     move_item(world.db, actor_id=None, item_id=launch.id, to_stage_id=world.stages["Done"], now=NOW + DAY)

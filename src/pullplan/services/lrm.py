@@ -133,7 +133,9 @@ def board_lrm(
             spec = children.get(item.id) or _template_spec(item, templates.get(item.work_type_id))
         row = _item_lrm(item, board.name, committed, model, today, policy, calendar, spec, forecast)
         if row is not None:
-            rows.append(replace(row, aggregate=progress.get(item.id)))
+            done = progress.get(item.id)
+            why = f"{row.why}; children: {done.label}" if done else row.why
+            rows.append(replace(row, aggregate=done, why=why))
     rows.sort(key=lambda r: (URGENCY[r.status], r.commit_by or dt.date.max, r.item.id))
     return rows
 
