@@ -235,3 +235,24 @@ def test_ready_to_pull_on_a_board_without_lanes(page, sign_in, api, demo_workspa
     expect(stage(page, "Doing").locator(".ready-signal")).to_have_text("1 ready to pull from Make ready")
     assert board.item(item)["ready"] is True
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+def test_a_pull_into_another_lane_by_someone_else_shows_in_that_band(page, sign_in, lane_board, browser_log):
+    expedite = lane_board.lane["Expedite"]
+    item = lane_board.add("Renewal call")
+    open_board(page, sign_in, lane_board)
+    expect(
+        cell(page, "Ideas", lane_board.lane["Standard"]).locator(f'li.card[data-item-id="{item}"]')
+    ).to_be_visible()
+
+    moved = lane_board.api.post(
+        f"/items/{item}/move", json={"to_stage_id": lane_board.stage["Doing"], "to_lane_id": expedite}
+    )
+    assert moved.status_code == 200, moved.text
+
+    expect(cell(page, "Doing", expedite).locator(f'li.card[data-item-id="{item}"]')).to_be_visible(
+        timeout=2_000
+    )
+    expect(lane_head(page, expedite).locator(".count")).to_have_text("1 / 1")
+    expect(stage(page, "Doing").locator(".stage-top .count")).to_have_text("1 / 5")
+    assert browser_log.problems() == [] and browser_log.bad_responses == []
