@@ -15,9 +15,17 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from pullplan.cli_data import backup_command, export_command, import_command, restore_command
+from pullplan.cli_data import (
+    backup_command,
+    export_command,
+    import_command,
+    items_export_command,
+    items_import_command,
+    restore_command,
+)
 from pullplan.cli_handoffs import handoff_app
 from pullplan.cli_lrm import lrm_app
+from pullplan.cli_plan import plan_app
 from pullplan.cli_rules import rules_app, webhook_app
 from pullplan.cli_rules import worker as worker_command
 from pullplan.domain.items import WorkItem, age_days
@@ -57,6 +65,7 @@ app.add_typer(handoff_app, name="handoff")
 app.add_typer(rules_app, name="rules")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(lrm_app, name="lrm")
+app.add_typer(plan_app, name="plan")
 app.command("worker")(worker_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -964,6 +973,8 @@ app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.command("export")(export_command)
 app.command("import")(import_command)
+item_app.command("export")(items_export_command)
+item_app.command("import")(items_import_command)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Data in and out: `pullplan backup` and `restore` (a whole database), `export` and `import`
-(a whole workspace as JSON)."""
+(a whole workspace as JSON), `item export` and `item import` (a board's items as CSV)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from pullplan.services import backup as backup_service
-from pullplan.services import workspace_export, workspace_import
+from pullplan.services import item_csv, workspace_export, workspace_import
+from pullplan.services import items as item_service
 from pullplan.services.errors import InvalidInput
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
@@ -129,3 +130,97 @@ def _database() -> Database:
     db = Database(Settings().resolved_database_url)
     upgrade(db)
     return db
+
+
+def items_export_command(
+    board: Annotated[str, typer.Argument(help="The board: its id or name.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False),
+    ] = None,
+    archived: Annotated[bool, typer.Option(help="Include archived items.")] = False,
+) -> None:
+    """Export a board's items as CSV (one row per item, with its stage, type, owner...)."""
+    from pullplan.cli import _board_id
+
+    db = _database()
+    try:
+        text = item_csv.export_items(db, _board_id(db, board), archived=archived)
+    finally:
+        db.dispose()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if not output.parent.is_dir():
+        raise InvalidInput("output", f"the folder {output.parent} does not exist.")
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Exported {text.count(chr(10)) - 1:,} items to {output}.", err=True)
+
+
+def items_import_command(
+    board: Annotated[str, typer.Argument(help="The board: its id or name.")],
+    file: Annotated[
+        Path, typer.Argument(help="A CSV file whose first line names the columns.", dir_okay=False)
+    ],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=FIELD: read a column as an item field (title, description, stage, type, "
+            "class_of_service, lane, owner, due_date, value, size, tags, external_ref); COLUMN= ignores it.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and say what would happen.")
+    ] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Who the items' history says created them.")
+    ] = None,
+) -> None:
+    """Import a CSV file's rows as items of a board, all or none: a problem in any row is shown
+    with its line, and nothing is written."""
+    from pullplan.cli import _board_id, _user_id
+
+    mapping = {}
+    for pair in map_ or []:
+        column, sep, target = pair.partition("=")
+        if not sep or not column.strip():
+            raise InvalidInput("map", f"{pair!r} is not COLUMN=FIELD.")
+        mapping[column.strip()] = target.strip()
+    if not file.is_file():
+        raise InvalidInput("file", f"{file} is not a file.")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("file", f"{file} is not UTF-8 text.") from None
+    db = _database()
+    try:
+        board_id = _board_id(db, board)
+        actor = _user_id(db, as_user) if as_user else None
+        lines = max(text.count("\n") - 1, 0)
+        with typer.progressbar(length=lines, label="Importing", file=sys.stderr) as bar:
+            report = item_csv.import_items(
+                db,
+                actor_id=actor,
+                board_id=board_id,
+                text=text,
+                mapping=mapping,
+                dry_run=dry_run,
+                progress=lambda n: bar.update(1),
+            )
+    except item_service.RowProblems as e:
+        for line, field, message in e.problems:
+            typer.echo(f"line {line}: {field}: {message}", err=True)
+        rows = "1 row" if len(e.problems) == 1 else f"{len(e.problems)} rows"
+        raise InvalidInput("file", f"{rows} cannot be imported; nothing was written.") from None
+    finally:
+        db.dispose()
+    for column, target in report.mapping.items():
+        typer.echo(f"  {column} -> {target}")
+    if report.ignored:
+        typer.echo(f"  ignored: {', '.join(report.ignored)}")
+    stages = ", ".join(f"{n} in {stage}" for stage, n in report.per_stage.items())
+    if dry_run:
+        typer.echo(f"Dry run: {report.rows} rows would become items ({stages}); nothing was written.")
+    else:
+        typer.echo(f"Imported {len(report.item_ids)} items ({stages}).")

@@ -102,3 +102,29 @@ def test_bad_files_exit_2_and_write_nothing(tmp_path):
     said = run(target, "export", "987654", expect=2).stderr
     assert "987654" in said
     assert _counts(target) == (0, 0)
+
+
+def test_items_as_csv_out_and_in(tmp_path):
+    url = f"sqlite:///{tmp_path / 'team.sqlite3'}"
+    _team(url)
+    file = tmp_path / "items.csv"
+    said = run(url, "item", "export", "Marketing", "-o", str(file)).stderr
+    assert "Exported 3 items" in said
+    assert file.read_text().splitlines()[0].startswith("id,title,description,stage")
+
+    said = run(url, "item", "import", "Marketing", str(file), "--dry-run").stdout
+    assert "Dry run: 3 rows would become items (3 in Ideas); nothing was written." in said
+    assert "ignored: id, parent_id, blocked, blocked_reason" in said
+    assert _counts(url) == (1, 3)
+    said = run(url, "item", "import", "Marketing", str(file), "--as", "alice").stdout
+    assert "Imported 3 items (3 in Ideas)." in said
+    assert _counts(url) == (1, 6)
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("Name,Status\nFine,Ideas\nLost,Nowhere\n")
+    said = run(url, "item", "import", "Marketing", str(broken), expect=2).stderr
+    assert "line 3: stage: 'Nowhere' is not on the board Marketing." in said
+    assert "1 row cannot be imported; nothing was written." in said
+    said = run(url, "item", "import", "Marketing", str(broken), "--map", "Status", expect=2).stderr
+    assert "'Status' is not COLUMN=FIELD" in said
+    assert _counts(url) == (1, 6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -75,48 +76,107 @@ def create_item(
 ) -> MoveResult:
     """Create an item, by default in the board's first option stage."""
     now = now or utcnow()
+    with db.write() as session:
+        board = _board(session, board_id, lock=True)
+        return _create(session, board, actor_id, title, stage_id, reason, now, fields)
+
+
+class RowProblems(InvalidInput):
+    """Some of many items cannot be created: (row number from 1, field, message) for each."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        shown = "; ".join(f"row {n} {field}: {message}" for n, field, message in problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        super().__init__("rows", f"{len(problems)} of the items cannot be created: {shown}{more}.")
+        self.problems = problems
+
+
+class _DryRun(Exception):
+    def __init__(self, created: list[WorkItem]) -> None:
+        self.created = created
+
+
+def create_items(
+    db: Database,
+    *,
+    actor_id: int | None,
+    board_id: int,
+    items: list[dict],
+    reason: str | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[WorkItem]:
+    """Create many items (each a dict of `title`, `stage_id` and item fields) in one
+    transaction, each as `create_item` would, the pull policy included: all of them, or none
+    and RowProblems naming every row at fault. A dry run does it all and writes nothing."""
+    now = now or utcnow()
+    try:
+        with db.write() as session:
+            board = _board(session, board_id, lock=True)
+            created, problems = [], []
+            for n, fields in enumerate(items, start=1):
+                fields = dict(fields)
+                title, stage_id = fields.pop("title", None), fields.pop("stage_id", None)
+                try:
+                    result = _create(session, board, actor_id, title, stage_id, reason, now, fields)
+                    created.append(result.item)
+                    if progress:
+                        progress(n)
+                except PullRefused as e:
+                    problems.append((n, "stage", " ".join(e.decision.reasons)))
+                except InvalidInput as e:
+                    problems.append((n, e.field, e.message.removeprefix(f"{e.field}: ")))
+            if problems:
+                raise RowProblems(problems)
+            if dry_run:
+                raise _DryRun(created)
+    except _DryRun as done:
+        return done.created
+    return created
+
+
+def _create(session, board, actor_id, title, stage_id, reason, now, fields) -> MoveResult:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "is not a field of an item.")
-    with db.write() as session:
-        board = _board(session, board_id, lock=True)
-        stage = _target_stage(board, stage_id)
-        values = _clean(session, board, {"title": title, **fields})
-        values.setdefault("class_of_service", ClassOfService.STANDARD)
-        if "lane_id" not in values:
-            values["lane_id"] = _lane_for(board, values["class_of_service"])
-        if values["class_of_service"] == ClassOfService.FIXED_DATE and not values.get("due_date"):
-            raise InvalidInput("due_date", "a fixed-date item needs a due date.")
-        draft = WorkItem(id=-1, board_id=board.id, stage_id=-1, **_domain_fields(values))
-        decision = decide_pull(board, draft, stage.id, load_wip_counts(session, board), reason=reason)
-        if not decision.allowed:
-            raise PullRefused(decision)
-        row = ItemRow(
-            board_id=board.id,
-            stage_id=stage.id,
-            created_at=now,
-            updated_at=now,
-            stage_entered_at=now,
-            committed_at=now if stage.kind in (StageKind.COMMITTED, StageKind.DONE) else None,
-            done_at=now if stage.kind == StageKind.DONE else None,
-            **{k: (x.value if isinstance(x, ClassOfService) else x) for k, x in values.items()},
-        )
-        session.add(row)
-        session.flush()
-        append_transition(
-            session,
-            item_id=row.id,
-            board_id=board.id,
-            at=now,
-            kind=TransitionKind.CREATED,
-            actor_id=actor_id,
-            to_stage_id=stage.id,
-            reason=_reason(reason) if decision.override else None,
-            details=_decision_details(decision),
-        )
-        _record_override(session, board, row.id, now, actor_id, None, stage.id, decision, reason)
-        rules.item_event(session, EventKind.ITEM_CREATED, item_id=row.id, now=now, decision=decision)
-        return MoveResult(load_item(session, row.id), decision)
+    stage = _target_stage(board, stage_id)
+    values = _clean(session, board, {"title": title, **fields})
+    values.setdefault("class_of_service", ClassOfService.STANDARD)
+    if "lane_id" not in values:
+        values["lane_id"] = _lane_for(board, values["class_of_service"])
+    if values["class_of_service"] == ClassOfService.FIXED_DATE and not values.get("due_date"):
+        raise InvalidInput("due_date", "a fixed-date item needs a due date.")
+    draft = WorkItem(id=-1, board_id=board.id, stage_id=-1, **_domain_fields(values))
+    decision = decide_pull(board, draft, stage.id, load_wip_counts(session, board), reason=reason)
+    if not decision.allowed:
+        raise PullRefused(decision)
+    row = ItemRow(
+        board_id=board.id,
+        stage_id=stage.id,
+        created_at=now,
+        updated_at=now,
+        stage_entered_at=now,
+        committed_at=now if stage.kind in (StageKind.COMMITTED, StageKind.DONE) else None,
+        done_at=now if stage.kind == StageKind.DONE else None,
+        **{k: (x.value if isinstance(x, ClassOfService) else x) for k, x in values.items()},
+    )
+    session.add(row)
+    session.flush()
+    append_transition(
+        session,
+        item_id=row.id,
+        board_id=board.id,
+        at=now,
+        kind=TransitionKind.CREATED,
+        actor_id=actor_id,
+        to_stage_id=stage.id,
+        reason=_reason(reason) if decision.override else None,
+        details=_decision_details(decision),
+    )
+    _record_override(session, board, row.id, now, actor_id, None, stage.id, decision, reason)
+    rules.item_event(session, EventKind.ITEM_CREATED, item_id=row.id, now=now, decision=decision)
+    return MoveResult(load_item(session, row.id), decision)
 
 
 def edit_item(
