@@ -94,8 +94,15 @@ def list_work_types(db: Database, workspace_id: int) -> list[WorkTypeRow]:
 # --- boards ---------------------------------------------------------------------------------
 
 
-def create_board(
-    db: Database,
+def create_board(db: Database, **fields) -> Board:
+    """Create a board with its stages (in order) and lanes: `add_board` in a transaction of its
+    own."""
+    with db.write() as session:
+        return add_board(session, **fields)
+
+
+def add_board(
+    session: Session,
     *,
     workspace_id: int,
     name: str,
@@ -109,7 +116,8 @@ def create_board(
     actor_id: int | None = None,
     now: datetime | None = None,
 ) -> Board:
-    """Create a board with its stages (in order) and lanes."""
+    """Create a board with its stages (in order) and lanes, inside the caller's transaction (an
+    import creates a board and its items in one)."""
     name = v.text("name", name, max_len=120)
     description = v.text("description", description, max_len=v.DESCRIPTION_MAX, required=False)
     stage_rows = [_stage_row(spec, position, f"stages[{position}]") for position, spec in enumerate(stages)]
@@ -117,30 +125,29 @@ def create_board(
     lane_rows = [_lane_row(spec, position, f"lanes[{position}]") for position, spec in enumerate(lanes or [])]
     _unique([s.name for s in stage_rows], "stages")
     _unique([lane.name for lane in lane_rows], "lanes")
-    with db.write() as session:
-        _workspace(session, workspace_id)
-        if session.scalar(
-            select(BoardRow.id).where(BoardRow.workspace_id == workspace_id, BoardRow.name == name)
-        ):
-            raise Conflict("duplicate", f"A board named {name!r} already exists in this workspace.")
-        board = BoardRow(
-            workspace_id=workspace_id,
-            name=name,
-            description=description,
-            expedite_limit=v.positive_limit("expedite_limit", expedite_limit),
-            blocked_counts_against_wip=bool(blocked_counts_against_wip),
-            person_wip_limit=v.positive_limit("person_wip_limit", person_wip_limit),
-            person_wip_mode=v.wip_mode("person_wip_mode", person_wip_mode).value,
-            created_at=now or utcnow(),
-        )
-        session.add(board)
-        session.flush()
-        for row in (*stage_rows, *lane_rows):
-            row.board_id = board.id
-            session.add(row)
-        session.flush()
-        _audit(session, actor_id, board.id, "board.created", name, {})
-        return load_board(session, board.id)
+    _workspace(session, workspace_id)
+    if session.scalar(
+        select(BoardRow.id).where(BoardRow.workspace_id == workspace_id, BoardRow.name == name)
+    ):
+        raise Conflict("duplicate", f"A board named {name!r} already exists in this workspace.")
+    board = BoardRow(
+        workspace_id=workspace_id,
+        name=name,
+        description=description,
+        expedite_limit=v.positive_limit("expedite_limit", expedite_limit),
+        blocked_counts_against_wip=bool(blocked_counts_against_wip),
+        person_wip_limit=v.positive_limit("person_wip_limit", person_wip_limit),
+        person_wip_mode=v.wip_mode("person_wip_mode", person_wip_mode).value,
+        created_at=now or utcnow(),
+    )
+    session.add(board)
+    session.flush()
+    for row in (*stage_rows, *lane_rows):
+        row.board_id = board.id
+        session.add(row)
+    session.flush()
+    _audit(session, actor_id, board.id, "board.created", name, {})
+    return load_board(session, board.id)
 
 
 def update_board(db: Database, *, board_id: int, changes: dict, actor_id: int | None = None) -> Board:
