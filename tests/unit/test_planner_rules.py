@@ -82,9 +82,11 @@ def test_no_promise_into_a_closed_or_past_week_nor_twice():
 def test_promising_more_than_the_recent_throughput_warns():
     throughput = recent_throughput([2, 4, 3, 3, 3])  # the last four weeks: 3.25 a week
     assert throughput == 3.25
-    assert promise(promised_this_week=2, recent_throughput=throughput).warnings == ()
-    warned = promise(promised_this_week=3, recent_throughput=throughput)
-    assert warned.allowed and "Promising 4 this week, more than the 3.2" in warned.warnings[0]
+    # In whole tasks: 4 is not more than 3.25 a week rounded up; 5 is.
+    assert promise(promised_this_week=3, recent_throughput=throughput).warnings == ()
+    warned = promise(promised_this_week=4, recent_throughput=throughput)
+    assert warned.allowed and "Promising 5 this week, more than the 3.2" in warned.warnings[0]
+    assert promise(promised_this_week=0, recent_throughput=0.8).warnings == ()
     assert recent_throughput([]) is None
     assert promise(promised_this_week=40, recent_throughput=None).warnings == ()
 

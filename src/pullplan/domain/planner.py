@@ -6,6 +6,7 @@ pullplan.domain.pull_plan and the metrics in pullplan.domain.planner_metrics.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -197,8 +198,8 @@ def decide_promise(
 
 
 def recent_throughput(done_per_week: Sequence[int]) -> float | None:
-    """A person's recent weekly throughput: the mean of promises completed in each of their
-    last closed weeks (THROUGHPUT_WEEKS at most); None without a closed week."""
+    """A person's recent weekly throughput: the mean of what they finished in each of the last
+    weeks (THROUGHPUT_WEEKS at most, oldest first); None without a week to go by."""
     weeks = list(done_per_week)[-THROUGHPUT_WEEKS:]
     if not weeks:
         return None
@@ -206,8 +207,9 @@ def recent_throughput(done_per_week: Sequence[int]) -> float | None:
 
 
 def overcommitment(promised: int, throughput: float | None) -> str | None:
-    """A warning when `promised` is more than the recent weekly throughput."""
-    if throughput is None or promised <= throughput:
+    """A warning when `promised` is more than the recent weekly throughput, in whole tasks
+    (rounded up: one who finishes 0.8 a week on average may well finish one this week)."""
+    if throughput is None or promised <= math.ceil(throughput - 1e-9):
         return None
     return (
         f"Promising {promised} this week, more than the {throughput:.1f} a week completed "

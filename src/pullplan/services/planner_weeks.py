@@ -32,6 +32,7 @@ from pullplan.services import validation as v
 from pullplan.services.accounts import record
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict, InvalidInput, NotFound
+from pullplan.services.flow import zone
 from pullplan.services.planner import (
     PlannerSettings,
     TaskRef,
@@ -56,6 +57,7 @@ from pullplan.storage.planner_tables import (
     PromiseRow,
     SnapshotTaskRow,
 )
+from pullplan.storage.tables import BoardRow, ItemRow, WorkspaceRow
 
 METRIC_WEEKS_MAX = 104
 
@@ -200,27 +202,55 @@ def _closed(session: Session, workspace_id: int, week: dt.date) -> ClosedWeekRow
 def _throughput(
     session: Session, workspace_id: int, performer_id: int | None, before: dt.date
 ) -> float | None:
-    weeks = session.scalars(
-        select(ClosedWeekRow.week)
-        .where(ClosedWeekRow.workspace_id == workspace_id, ClosedWeekRow.week < before)
-        .order_by(ClosedWeekRow.week.desc())
-        .limit(THROUGHPUT_WEEKS)
-    ).all()
-    if not weeks:
-        return None
-    done = dict(
-        session.execute(
-            select(PromiseRow.week, func.count())
-            .where(
-                PromiseRow.workspace_id == workspace_id,
-                PromiseRow.performer_id == performer_id,
-                PromiseRow.week.in_(weeks),
-                PromiseRow.outcome == Outcome.DONE.value,
-            )
-            .group_by(PromiseRow.week)
-        ).all()
+    """What the performer finished in each of the THROUGHPUT_WEEKS weeks before `before`: the
+    board items they own that reached done, and the pull-plan tasks they promised and kept.
+    None when there is nothing to go by (nothing finished and no week closed in that time)."""
+    first = before - dt.timedelta(weeks=THROUGHPUT_WEEKS)
+    weeks = [first + dt.timedelta(weeks=n) for n in range(THROUGHPUT_WEEKS)]
+    counts = dict.fromkeys(weeks, 0)
+    tz = zone(session.scalar(select(WorkspaceRow.time_zone).where(WorkspaceRow.id == workspace_id)) or "UTC")
+    done = session.scalars(
+        select(ItemRow.done_at)
+        .join(BoardRow, BoardRow.id == ItemRow.board_id)
+        .where(
+            BoardRow.workspace_id == workspace_id,
+            ItemRow.owner_id == performer_id,
+            ItemRow.done_at >= dt.datetime.combine(first, dt.time(), tz),
+            ItemRow.done_at < dt.datetime.combine(before, dt.time(), tz),
+        )
     )
-    return rules.recent_throughput([done.get(w, 0) for w in sorted(weeks)])
+    for done_at in done:
+        week = rules.week_of(done_at.astimezone(tz).date())
+        if week in counts:
+            counts[week] += 1
+    kept = session.execute(
+        select(PromiseRow.week, func.count())
+        .where(
+            PromiseRow.workspace_id == workspace_id,
+            PromiseRow.performer_id == performer_id,
+            PromiseRow.plan_task_id.is_not(None),
+            PromiseRow.outcome == Outcome.DONE.value,
+            PromiseRow.week >= first,
+            PromiseRow.week < before,
+        )
+        .group_by(PromiseRow.week)
+    )
+    for week, n in kept:
+        if week in counts:
+            counts[week] += n
+    if not any(counts.values()):
+        closed = session.scalar(
+            select(ClosedWeekRow.week)
+            .where(
+                ClosedWeekRow.workspace_id == workspace_id,
+                ClosedWeekRow.week >= first,
+                ClosedWeekRow.week < before,
+            )
+            .limit(1)
+        )
+        if closed is None:
+            return None
+    return rules.recent_throughput([counts[w] for w in weeks])
 
 
 def _open_constraints(session: Session, task: TaskRef) -> int:
