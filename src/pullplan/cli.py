@@ -22,6 +22,7 @@ from pullplan.cli_data import (
     items_export_command,
     items_import_command,
     restore_command,
+    trello_import_command,
 )
 from pullplan.cli_handoffs import handoff_app
 from pullplan.cli_lrm import lrm_app
@@ -975,6 +976,7 @@ app.command("export")(export_command)
 app.command("import")(import_command)
 item_app.command("export")(items_export_command)
 item_app.command("import")(items_import_command)
+board_app.command("import-trello")(trello_import_command)
 
 
 def main() -> None:

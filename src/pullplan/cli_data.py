@@ -1,5 +1,6 @@
 """Data in and out: `pullplan backup` and `restore` (a whole database), `export` and `import`
-(a whole workspace as JSON), `item export` and `item import` (a board's items as CSV)."""
+(a whole workspace as JSON), `item export` and `item import` (a board's items as CSV),
+`board import-trello` (a Trello board)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated
 import typer
 
 from pullplan.services import backup as backup_service
-from pullplan.services import item_csv, workspace_export, workspace_import
+from pullplan.services import item_csv, trello_import, workspace_export, workspace_import
 from pullplan.services import items as item_service
 from pullplan.services.errors import InvalidInput
 from pullplan.settings import Settings
@@ -224,3 +225,51 @@ def items_import_command(
         typer.echo(f"Dry run: {report.rows} rows would become items ({stages}); nothing was written.")
     else:
         typer.echo(f"Imported {len(report.item_ids)} items ({stages}).")
+
+
+def trello_import_command(
+    workspace_id: Annotated[int, typer.Argument(help="The workspace the board goes into (its id).")],
+    file: Annotated[Path, typer.Argument(help="A Trello board's JSON export.", dir_okay=False)],
+    name: Annotated[str | None, typer.Option(help="The board's name (default: the Trello board's).")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="A list that holds options (repeat for several).")
+    ] = None,
+    done: Annotated[list[str] | None, typer.Option("--done", help="A list that holds finished work.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what it would make.")] = False,
+    as_user: Annotated[str | None, typer.Option("--as", help="Who the history says imported it.")] = None,
+) -> None:
+    """Import a Trello board (its JSON export) as a new board: lists become stages, cards items,
+    labels work types, classes of service and tags, and the card moves Trello kept become the
+    items' history. All or nothing."""
+    from pullplan.cli import _user_id
+
+    document = _read_json(file)
+    db = _database()
+    try:
+        actor = _user_id(db, as_user) if as_user else None
+        report = trello_import.import_trello(
+            db,
+            workspace_id=workspace_id,
+            document=document,
+            name=name,
+            option_lists=option,
+            done_lists=done,
+            actor_id=actor,
+            dry_run=dry_run,
+        )
+    finally:
+        db.dispose()
+    typer.echo("Stages: " + ", ".join(f"{stage} ({kind})" for stage, kind in report.stages))
+    items = ", ".join(f"{n} in {stage}" for stage, n in report.per_stage.items()) or "none open"
+    typer.echo(f"Items: {items}; {report.archived} archived; {report.transitions} history entries.")
+    if report.work_types_created:
+        typer.echo("New work types: " + ", ".join(report.work_types_created))
+    if report.unmatched_members:
+        typer.echo(
+            "Trello members who are not members here (their cards have no owner): "
+            + ", ".join(report.unmatched_members)
+        )
+    if dry_run:
+        typer.echo(f"Dry run: the board {report.board_name!r} would be made; nothing was written.")
+    else:
+        typer.echo(f"Imported the board {report.board_name!r} (board {report.board_id}).")

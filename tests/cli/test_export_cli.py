@@ -128,3 +128,25 @@ def test_items_as_csv_out_and_in(tmp_path):
     said = run(url, "item", "import", "Marketing", str(broken), "--map", "Status", expect=2).stderr
     assert "'Status' is not COLUMN=FIELD" in said
     assert _counts(url) == (1, 6)
+
+
+def test_a_trello_board_is_imported_from_the_command_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'team.sqlite3'}"
+    workspace_id = _team(url)
+    export = Path(__file__).parents[1] / "fixtures" / "trello_board.json"
+
+    said = run(url, "board", "import-trello", str(workspace_id), str(export), "--dry-run").stdout
+    assert "Stages: Ideas (option), Doing (committed), Review (committed), Done (done)" in said
+    assert "Dry run: the board 'Marketing (Trello)' would be made; nothing was written." in said
+    assert _counts(url) == (1, 3)
+    said = run(url, "board", "import-trello", str(workspace_id), str(export), "--as", "alice").stdout
+    assert "Items: " in said and "1 archived" in said and "Imported the board 'Marketing (Trello)'" in said
+    assert "not members here (their cards have no owner): bob, zoe" in said
+    assert _counts(url) == (1, 8)
+
+    said = run(url, "board", "import-trello", str(workspace_id), str(export), expect=2).stderr
+    assert "already exists" in said
+    args = ("board", "import-trello", str(workspace_id), str(export), "--done", "Shipped")
+    said = run(url, *args, expect=2).stderr
+    assert "no list 'Shipped'" in said
+    assert _counts(url) == (1, 8)
