@@ -77,11 +77,10 @@ def test_a_member_gets_the_forms(client, team, planned, sign_in):
     assert "Reasons for variance (managers)" not in client.get(base + "/metrics").text
 
 
-def test_the_nav_links_to_the_planner(client, team):
-    assert (
-        f'href="/workspaces/{team.workspace_id}/planner"'
-        in client.get(f"/workspaces/{team.workspace_id}/planner").text
-    )
+def test_the_home_page_and_the_header_link_to_the_planner(client, team):
+    planner = f'href="/workspaces/{team.workspace_id}/planner"'
+    assert planner in client.get("/").text
+    assert planner in client.get(f"/workspaces/{team.workspace_id}/planner/metrics").text
 
 
 @pytest.mark.parametrize("path", PAGES)
