@@ -139,6 +139,8 @@ def test_the_forecast_page_of_a_sales_board(page, sign_in, demo_boards, browser_
         re.compile(r"^\d+% chance of winning at least 250,000 by \d{4}-\d\d-\d\d\.$")
     )
     expect(page.locator("[data-metric=comparison]")).to_contain_text("weighted pipeline")
+    past = page.locator("[data-metric=revenue-verdict]")
+    expect(past).to_contain_text(re.compile(r"How this forecast did on past dates, 30 days ahead: came true"))
     # The calibration plot shows the item forecasts and the revenue forecast.
     legend = chart(page, "calibration").locator(".legendtext")
     expect(legend.filter(has_text="how many")).to_have_count(1)

@@ -362,6 +362,7 @@ def forecast_page(
         errors.pop("revenue", None)
     charts["calibration"] = _calibration_chart(series)
     verdicts = [_verdict(name, cals) for name, cals in series]
+    revenue_verdict = verdicts[2] if len(series) > 2 else None
     return render(
         request,
         "forecast.html",
@@ -379,6 +380,7 @@ def forecast_page(
             "errors": errors,
             "items_backtest": items_backtest,
             "verdicts": verdicts,
+            "revenue_verdict": revenue_verdict,
             "sales": sales,
             "revenue": result if sales else None,
             "target": target,
