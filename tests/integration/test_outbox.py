@@ -175,3 +175,65 @@ def test_an_unreachable_receiver_is_logged_and_retried(db):
     with db.read() as session:
         row = session.scalars(select(OutboxRow)).one()
     assert row.next_attempt_at == t0 + dt.timedelta(seconds=10) and row.delivered_at is None
+
+
+def test_two_workers_deliver_each_row_once(db, database_url):
+    """Two workers, each with its own connections, pass over the outbox at once: the lease on
+    each row lets one of them send it."""
+    import threading
+
+    from pullplan.storage.database import Database
+
+    receiver = Receiver(failures=0)
+    try:
+        t0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        ws = create_workspace(db, name="Field Marketing")
+        board = create_board(
+            db,
+            workspace_id=ws.id,
+            name="Marketing",
+            stages=[
+                {"name": "Ideas", "kind": "option"},
+                {"name": "Doing", "kind": "committed"},
+                {"name": "Done", "kind": "done"},
+            ],
+        )
+        webhooks.create_target(db, actor_id=None, workspace_id=ws.id, name="Relay", url=receiver.url)
+        rules.create_rule(
+            db,
+            actor_id=None,
+            workspace_id=ws.id,
+            data={
+                "name": "Announce",
+                "event": "item.created",
+                "actions": [{"kind": "notify", "message": "{title}", "target": "Relay"}],
+            },
+        )
+        for n in range(12):
+            create_item(db, actor_id=None, board_id=board.id, title=f"Mailing {n}", now=t0)
+        workers = [Database(database_url) for _ in range(2)]
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def run(worker_db):
+            try:
+                barrier.wait()
+                for _ in range(3):
+                    outbox.deliver_due(worker_db, now=t0)
+            except BaseException as e:  # noqa: BLE001 - reported by the test
+                errors.append(e)
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        for w in workers:
+            w.dispose()
+    finally:
+        receiver.close()
+
+    assert errors == []
+    sent = [json.loads(body)["message"] for _, body in receiver.received]
+    assert sorted(sent) == sorted(f"Mailing {n}" for n in range(12))  # each once
+    assert sent == [f"Mailing {n}" for n in range(12)]  # and in order
