@@ -105,3 +105,31 @@ def test_a_fixed_date_class_without_a_due_date_marks_the_due_date(
     assert api.get(f"/items/{item}").json()["class_of_service"] == "fixed_date"
     assert browser_log.bad_responses == [f"422 PATCH /api/v1/items/{item}"]
     assert browser_log.problems() == []
+
+
+def test_type_size_and_external_reference_are_edited(page, sign_in, api, demo_boards, browser_log):
+    board = demo_boards["Sales"]
+    created = api.post(f"/boards/{board}/items", json={"title": "Harbor Freight — pilot"})
+    assert created.status_code == 201, created.text
+    item = created.json()["item"]["id"]
+    page.goto(f"/boards/{board}")
+    sign_in(page, "bob")
+    expect(card(page, item)).to_be_visible()
+
+    panel = open_details(page, item)
+    panel.get_by_label("Size").fill("many")
+    panel.get_by_role("button", name="Save").click()
+    expect(panel.get_by_label("Size")).to_have_attribute("aria-invalid", "true")
+
+    panel.get_by_label("Type").select_option(label="Deal")
+    panel.get_by_label("Size").fill("8")
+    panel.get_by_label("External reference").fill("CRM-4711")
+    panel.get_by_role("button", name="Save").click()
+
+    expect(panel.locator(".history li").first.locator(".what")).to_contain_text("type")
+    expect(panel.locator(".facts")).to_contain_text("CRM-4711")
+    expect(card(page, item).locator(".meta")).to_contain_text("Deal")
+    saved = api.get(f"/items/{item}").raise_for_status().json()
+    assert (saved["work_type_name"], saved["size"], saved["external_ref"]) == ("Deal", 8, "CRM-4711")
+    assert browser_log.bad_responses == [f"422 PATCH /api/v1/items/{item}"]
+    assert browser_log.problems() == []

@@ -112,7 +112,8 @@ def board_context(
     can_move: bool,
 ) -> dict:
     """What board.html needs besides the reads: the cards by stage and lane, the lanes'
-    counts, the "ready to pull" counts and signals, and (for members) who may own an item."""
+    counts, the "ready to pull" counts and signals, and (for members) who may own an item and
+    the workspace's work types."""
     today = view.read_at.date()
     last_option, first_committed = view.board.commitment_point
     lanes = lane_rows(view)
@@ -130,10 +131,11 @@ def board_context(
         upstream = view.board.upstream_of(sv.stage)
         if upstream is not None and upstream.split:
             ready_from[sv.stage.id] = upstream
-    owners = []
+    owners, work_types = [], []
     if can_move:
         members = list_members(db, view.workspace_id)
         owners = sorted(((user.id, user.display_name) for user, _ in members), key=lambda o: o[1].lower())
+        work_types = [(row.id, row.name) for row in service.list_work_types(db, view.workspace_id)]
     return {
         "view": view,
         "today": today,
@@ -149,5 +151,6 @@ def board_context(
             sv.stage.id: sum(1 for card in sv.items if card.ready) for sv in view.stages if sv.stage.split
         },
         "owners": owners,
+        "work_types": work_types,
         "can_move": can_move,
     }

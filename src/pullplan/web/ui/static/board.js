@@ -779,6 +779,8 @@
     fact("Due date", item.due_date);
     fact("Value", item.value);
     fact("Tags", item.tags.join(", "));
+    fact("Size", item.size);
+    fact("External reference", item.external_ref);
     fact("Ready", item.ready ? "yes" : "no");
     fact("Blocked", item.blocked ? item.blocked_reason || "yes" : null);
     fact("Archived", item.archived_at && item.archived_at.slice(0, 10));
@@ -786,16 +788,27 @@
   }
 
   const ownerOptions = document.querySelector("template.owner-options");
+  const workTypeOptions = document.querySelector("template.work-type-options");
+
+  /** A select of the page's options (a <template>), showing `current` even when the page
+      does not list it. */
+  function choices(name, options, current, currentWords) {
+    const select = el("select", { name });
+    if (options) select.append(options.content.cloneNode(true));
+    if (current !== null && !select.querySelector(`option[value="${Number(current)}"]`)) {
+      select.append(el("option", { value: String(current) }, currentWords || String(current)));
+    }
+    select.value = current === null ? "" : String(current);
+    return select;
+  }
+  const idOrNull = (value) => (value ? Number(value) : null);
   const tagsText = (tags) => tags.join(", ");
 
   /** The edit form. Fields are checked by the server only: a refusal names the field, which
       is marked (aria-invalid) and focused. */
   function editForm(item) {
-    const owner = el("select", { name: "owner_id" });
-    if (ownerOptions) owner.append(ownerOptions.content.cloneNode(true));
-    if (item.owner_id !== null && !owner.querySelector(`option[value="${Number(item.owner_id)}"]`)) {
-      owner.append(el("option", { value: String(item.owner_id) }, item.owner_name || `user ${item.owner_id}`));
-    }
+    const owner = choices("owner_id", ownerOptions, item.owner_id, item.owner_name);
+    const workType = choices("work_type_id", workTypeOptions, item.work_type_id, item.work_type_name);
     const cos = el("select", { name: "class_of_service" });
     for (const [value, words] of Object.entries(CLASS_WORDS)) cos.append(el("option", { value }, words));
     const form = el(
@@ -804,28 +817,34 @@
       el("h3", {}, "Edit"),
       el("label", {}, "Title", el("input", { name: "title", maxlength: "200", autocomplete: "off" })),
       el("label", {}, "Description", el("textarea", { name: "description", rows: "4" })),
+      el("label", {}, "Type", workType),
       el("label", {}, "Owner", owner),
       el("label", {}, "Class of service", cos),
       el("label", {}, "Due date", el("input", { name: "due_date", type: "date" })),
       el("label", {}, "Value", el("input", { name: "value", inputmode: "decimal", autocomplete: "off" })),
       el("label", {}, "Tags (comma separated)", el("input", { name: "tags", autocomplete: "off" })),
+      el("label", {}, "Size", el("input", { name: "size", inputmode: "numeric", autocomplete: "off" })),
+      el("label", {}, "External reference", el("input", { name: "external_ref", maxlength: "120", autocomplete: "off" })),
       el("div", { className: "buttons" }, el("button", { type: "submit" }, "Save")),
     );
     const fields = form.elements;
     fields.title.value = item.title;
     fields.description.value = item.description;
-    fields.owner_id.value = item.owner_id === null ? "" : String(item.owner_id);
     fields.class_of_service.value = item.class_of_service;
     fields.due_date.value = item.due_date || "";
     fields.value.value = item.value === null ? "" : String(item.value);
     fields.tags.value = tagsText(item.tags);
+    fields.size.value = item.size === null ? "" : String(item.size);
+    fields.external_ref.value = item.external_ref || "";
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const changes = {};
       if (fields.title.value !== item.title) changes.title = fields.title.value;
       if (fields.description.value !== item.description) changes.description = fields.description.value;
-      const ownerId = fields.owner_id.value ? Number(fields.owner_id.value) : null;
+      const ownerId = idOrNull(fields.owner_id.value);
       if (ownerId !== item.owner_id) changes.owner_id = ownerId;
+      const workTypeId = idOrNull(fields.work_type_id.value);
+      if (workTypeId !== item.work_type_id) changes.work_type_id = workTypeId;
       if (fields.class_of_service.value !== item.class_of_service) changes.class_of_service = fields.class_of_service.value;
       const due = fields.due_date.value || null;
       if (due !== (item.due_date || null)) changes.due_date = due;
@@ -834,6 +853,10 @@
       if (fields.tags.value.trim() !== tagsText(item.tags)) {
         changes.tags = fields.tags.value.split(",").map((tag) => tag.trim()).filter((tag) => tag);
       }
+      const size = fields.size.value.trim();
+      if (size !== (item.size === null ? "" : String(item.size))) changes.size = size === "" ? null : size;
+      const ref = fields.external_ref.value.trim();
+      if (ref !== (item.external_ref || "")) changes.external_ref = ref === "" ? null : ref;
       if (Object.keys(changes).length) act("PATCH", "", changes);
       else tell("Nothing to save: no field was changed.");
     });
