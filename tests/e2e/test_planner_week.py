@@ -24,7 +24,7 @@ def test_a_week_from_constraint_to_ppc(page, sign_in, demo_workspace_id, browser
 
     # The header links to the planner; the lookahead shows the task is not ready.
     page.goto("/")
-    page.get_by_role("link", name="Planner", exact=True).click()
+    page.get_by_role("banner").get_by_role("link", name="Planner", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Weekly plan")
     page.get_by_role("link", name="Lookahead & constraints").click()
     task = page.get_by_role("article", name=TASK)
@@ -72,4 +72,32 @@ def test_a_week_from_constraint_to_ppc(page, sign_in, demo_workspace_id, browser
     expect(page.locator(f"tr[data-week='{monday}'] .ppc")).to_have_text("83%")
     expect(page.locator("tr[data-reason='approval_late'] .count")).to_have_text(str(before + 1))
     assert screenshot(page, "planner-metrics").stat().st_size > 0
+    assert browser_log.problems() == []
+
+
+def test_an_at_risk_check_in_shows_on_a_teammates_open_plan(
+    page, sign_in, demo_workspace_id, api, browser_log
+):
+    today = dt.datetime.now(dt.UTC).date()
+    next_week = (today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)).isoformat()
+    ws = demo_workspace_id
+    lookahead = api.get(f"/workspaces/{ws}/lookahead").raise_for_status().json()
+    task = next(t for t in lookahead["tasks"] if t["task"]["title"] == "Invitation emails in three waves")
+    promise = (
+        api.post(f"/workspaces/{ws}/promises", json={"week": next_week, "plan_task_id": task["task"]["id"]})
+        .raise_for_status()
+        .json()["promise"]
+    )
+
+    sign_in(page, "bob")
+    page.goto(f"/workspaces/{ws}/planner?week={next_week}")
+    expect(page.locator("table.promises")).to_contain_text("Invitation emails in three waves")
+    expect(page.locator("#at-risk")).to_have_count(0)
+
+    note = "The email tool is down until Tuesday."
+    api.post(
+        f"/promises/{promise['id']}/check-ins", json={"status": "at_risk", "note": note}
+    ).raise_for_status()
+
+    expect(page.locator("#at-risk")).to_contain_text(note)  # without reloading by hand
     assert browser_log.problems() == []

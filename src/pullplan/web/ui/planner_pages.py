@@ -53,6 +53,11 @@ def _context(db, workspace_id: int, principal: Principal, section: str, **extra)
     }
 
 
+def signature(plan) -> str:
+    """The promises and their latest check-ins, as planner.js compares them to see a change."""
+    return ",".join(f"{p.id}:{p.status or ''}" for p in plan.promises)
+
+
 def _pct(ratio) -> str:
     """A metric as a page shows it: a percentage, or a dash when it is absent."""
     return "—" if ratio is None or ratio.percent is None else f"{ratio.percent:.0f}%"
@@ -76,6 +81,7 @@ def weekly_plan_page(request: Request, workspace_id: PathId, db: DB, principal: 
             previous_week=plan.week - dt.timedelta(weeks=1),
             next_week=plan.week + dt.timedelta(weeks=1),
             this_week=rules.week_of(plan.today),
+            signature=signature(plan),
         ),
     )
 

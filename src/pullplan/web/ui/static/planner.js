@@ -87,6 +87,26 @@
       .finally(function () { buttons.forEach(function (b) { b.disabled = false; }); });
   });
 
+  // The weekly plan follows the team's promises and check-ins: an at-risk promise shows at
+  // once. The page reloads when it changes, unless someone is typing in it.
+  var live = document.querySelector(".planner[data-live]");
+  if (live) {
+    window.setInterval(function () {
+      if (document.hidden) return;
+      fetch(live.dataset.live, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (plan) {
+          if (!plan) return;
+          var now = plan.promises.map(function (p) { return p.id + ":" + (p.status || ""); }).join(",");
+          if (now === live.dataset.signature) return;
+          var typing = document.activeElement && /^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName);
+          if (typing) live.querySelector(".live-notice").hidden = false;
+          else window.location.reload();
+        })
+        .catch(function () {});
+    }, 3000);
+  }
+
   function draw() {
     var trend = document.getElementById("planner-trend");
     if (!trend || !window.Plotly) return;
