@@ -531,6 +531,7 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
 PAGES = {"GET /", "GET /boards/{board_id}", "GET /login", "POST /login", "POST /logout", "GET /docs"}
 PAGES |= {"GET /boards/{board_id}/flow", "GET /boards/{board_id}/forecast", "GET /assets/plotly.min.js"}
 PAGES |= {"GET /workspaces/{workspace_id}/handoffs"}
+PAGES |= {"GET /healthz", "GET /readyz"}  # no input to probe; tests/api/test_health.py
 PAGES |= {  # probed in test_commit_by_page.py
     "GET /workspaces/{workspace_id}/commit-by",
     "POST /workspaces/{workspace_id}/commit-by/settings",
