@@ -257,11 +257,21 @@ def item_event(
     kinds = {kind}
     if decision is not None and any(f.code in WIP_CODES for f in decision.findings):
         kinds.add(EventKind.WIP_BREACHED)
-    board_id = session.scalar(select(ItemRow.board_id).where(ItemRow.id == item_id))
-    workspace_id = session.scalar(select(BoardRow.workspace_id).where(BoardRow.id == board_id))
-    rules = enabled_rules(session, workspace_id, kinds)
-    if not rules:
+    # One read on every item write: the enabled rules of the item's workspace on these events.
+    found = session.execute(
+        select(RuleRow.id, RuleRow.spec, BoardRow.workspace_id)
+        .join(BoardRow, BoardRow.workspace_id == RuleRow.workspace_id)
+        .join(ItemRow, ItemRow.board_id == BoardRow.id)
+        .where(
+            ItemRow.id == item_id,
+            RuleRow.enabled.is_(True),
+            RuleRow.event.in_([k.value for k in kinds]),
+        )
+    ).all()
+    if not found:
         return []
+    workspace_id = found[0].workspace_id
+    rules = [(rule_id, parse_rule(spec)) for rule_id, spec, _ in found]
     session.flush()
     transition_id = session.scalar(
         select(TransitionRow.id)
