@@ -259,3 +259,45 @@ def test_webhook_test_with_a_bad_payload_file(ws):
     assert (
         "no webhook source 'ERP'" in run(ws, "webhook", "test", "ERP", "--payload", str(bad), expect=2).stderr
     )
+
+
+def test_two_worker_processes_fire_a_time_event_once(ws):
+    db = Database(ws["url"])
+    today = dt.date.today()
+    for n in range(5):
+        item_service.create_item(
+            db,
+            actor_id=None,
+            board_id=ws["board"].id,
+            title=f"Mailing {n}",
+            due_date=today + dt.timedelta(days=1),
+        )
+    run(
+        ws,
+        "rules",
+        "add",
+        "Team",
+        "--name",
+        "Soon",
+        "--event",
+        "item.due_soon",
+        "--days",
+        "3",
+        "--notify",
+        "{title} is due in {days_left} days",
+    )
+
+    workers = [
+        subprocess.Popen(
+            [PULLPLAN, "worker", "--once", "--json"], env=env_of(ws), stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    fired = [len(json.loads(w.communicate(timeout=60)[0])["fired"]) for w in workers]
+
+    assert [w.returncode for w in workers] == [0, 0]
+    assert sum(fired) == 5  # each event once, whichever process saw it first
+    with db.read() as session:
+        messages = sorted(session.scalars(select(NotificationRow.message)).all())
+    db.dispose()
+    assert messages == [f"Mailing {n} is due in 1 days" for n in range(5)]
