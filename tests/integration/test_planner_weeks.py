@@ -350,3 +350,42 @@ def test_a_manager_sets_the_lookahead_and_the_reasons(db, plan):
     assert no_why.value.field == "outcomes.0.five_whys"
     with db.read() as session:
         assert session.get(PromiseRow, promised.promise.id).outcome is None
+
+
+def test_promises_of_one_task_at_the_same_moment_make_one_promise(db, plan):
+    """Eight people promise the same task at once: one promise is made, the others are told
+    why not (already promised, or changed meanwhile), never an error."""
+    import threading
+
+    start = threading.Barrier(8)
+    results: list[object] = []
+
+    def promise() -> None:
+        start.wait()
+        try:
+            results.append(
+                planner_weeks.promise(
+                    db,
+                    actor_id=plan.bob,
+                    workspace_id=plan.workspace,
+                    week=W1,
+                    item_id=plan.price_sheet,
+                    now=at(W0),
+                )
+            )
+        except Conflict as refused:
+            results.append(refused.code)
+        except Exception as error:  # noqa: BLE001 - any other failure is what this test is about
+            results.append(error)
+
+    threads = [threading.Thread(target=promise) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    made = [r for r in results if isinstance(r, planner_weeks.PromiseResult)]
+    assert len(made) == 1 and len(results) == 8
+    assert set(results) - set(made) <= {"already_promised", "changed_meanwhile"}, results
+    with db.read() as session:
+        assert len(session.scalars(select(PromiseRow).where(PromiseRow.week == W1)).all()) == 1

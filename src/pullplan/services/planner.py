@@ -8,9 +8,12 @@ pullplan.services.planner_weeks.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pullplan.domain import planner as rules
@@ -27,7 +30,7 @@ from pullplan.domain.pull_plan import Handoff, PlanCycle, PlanSchedule, schedule
 from pullplan.services import validation as v
 from pullplan.services.accounts import record
 from pullplan.services.clock import utcnow
-from pullplan.services.errors import InvalidInput, NotFound
+from pullplan.services.errors import Conflict, InvalidInput, NotFound
 from pullplan.services.flow import zone
 from pullplan.storage.database import Database
 from pullplan.storage.planner_tables import (
@@ -170,6 +173,20 @@ class SnapshotView:
 # --- shared helpers -----------------------------------------------------------------------
 
 
+@contextmanager
+def write(db: Database) -> Iterator[Session]:
+    """One unit of work of the planner. Two people changing the same week at the same moment
+    (the same task promised twice, the week's snapshot taken twice, a week closed twice) meet
+    a uniqueness rule on PostgreSQL: the later one is told to try again, nothing is written."""
+    try:
+        with db.write() as session:
+            yield session
+    except IntegrityError:
+        raise Conflict(
+            "changed_meanwhile", "Someone changed this plan at the same moment; try again."
+        ) from None
+
+
 def workspace_today(session: Session, workspace_id: int, now: dt.datetime | None = None) -> dt.date:
     """Today in the workspace's time zone; NotFound for an unknown workspace."""
     name = session.scalar(select(WorkspaceRow.time_zone).where(WorkspaceRow.id == workspace_id))
@@ -294,7 +311,7 @@ def update_settings(
     reasons: list[dict] | None = None,
 ) -> PlannerSettings:
     """Set the lookahead window, the lag k of TA and TMR, and the reasons for variance."""
-    with db.write() as session:
+    with write(db) as session:
         workspace_today(session, workspace_id)
         current = _settings(session, workspace_id)
         weeks = current.lookahead_weeks
@@ -348,7 +365,7 @@ def create_milestone(
     conditions: str = "",
     now: dt.datetime | None = None,
 ) -> MilestoneView:
-    with db.write() as session:
+    with write(db) as session:
         workspace_today(session, workspace_id)
         row = MilestoneRow(
             workspace_id=workspace_id,
@@ -367,7 +384,7 @@ def create_milestone(
 def edit_milestone(
     db: Database, *, actor_id: int | None, milestone_id: int, changes: dict, now: dt.datetime | None = None
 ) -> MilestoneView:
-    with db.write() as session:
+    with write(db) as session:
         row = _milestone_row(session, milestone_id)
         for key, value in changes.items():
             if key == "name":
@@ -411,7 +428,7 @@ def add_plan_task(
     now: dt.datetime | None = None,
 ) -> PlanTaskView:
     """Add a handoff to a pull plan: `performer_id` hands `title` over to `customer`."""
-    with db.write() as session:
+    with write(db) as session:
         milestone = _milestone_row(session, milestone_id)
         row = PlanTaskRow(
             milestone_id=milestone.id,
@@ -436,7 +453,7 @@ def add_plan_task(
 def edit_plan_task(
     db: Database, *, actor_id: int | None, plan_task_id: int, changes: dict, now: dt.datetime | None = None
 ) -> PlanTaskView:
-    with db.write() as session:
+    with write(db) as session:
         row = session.get(PlanTaskRow, plan_task_id)
         if row is None:
             raise NotFound("Pull-plan task", plan_task_id)
@@ -592,7 +609,7 @@ def add_constraint(
 ) -> ConstraintView:
     """Log what stops a task; the task is not ready until it is removed or waived."""
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         today = workspace_today(session, workspace_id, now)
         task = resolve_task(session, workspace_id, plan_task_id, item_id)
         ensure_snapshot(session, workspace_id, now, actor_id=actor_id)
@@ -623,7 +640,7 @@ def edit_constraint(
 ) -> ConstraintView:
     """Change a constraint: remove or waive it (status), reopen it, or edit its fields."""
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         row = session.get(ConstraintRow, constraint_id)
         if row is None:
             raise NotFound("Constraint", constraint_id)
@@ -803,7 +820,7 @@ def take_snapshot(
 ) -> SnapshotView:
     """Store this week's lookahead, for TA and TMR later. The first snapshot of a week stands:
     taking it again that week changes nothing."""
-    with db.write() as session:
+    with write(db) as session:
         return ensure_snapshot(session, workspace_id, now, actor_id=actor_id)
 
 

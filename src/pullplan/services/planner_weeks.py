@@ -45,6 +45,7 @@ from pullplan.services.planner import (
     resolve_task,
     task_refs,
     workspace_today,
+    write,
 )
 from pullplan.storage.database import Database
 from pullplan.storage.planner_tables import (
@@ -276,7 +277,7 @@ def promise(
     task, unless an override reason says why; a promise made once the week started is marked
     added later; promising more than one's recent weekly throughput warns."""
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         today = workspace_today(session, workspace_id, now)
         week = _week(week)
         task = resolve_task(session, workspace_id, plan_task_id, item_id)
@@ -350,7 +351,7 @@ def check_in(
     """A daily check-in on a promise: on track, at risk or done, with a note. An at-risk
     promise shows at the top of the week's plan at once."""
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         row = session.get(PromiseRow, promise_id)
         if row is None:
             raise NotFound("Promise", promise_id)
@@ -375,7 +376,7 @@ def close_week(
     """Close a week: every promise is done or not; a miss has a reason for variance from the
     workspace's taxonomy (and a 5-why where the reason asks for one). The week is final after."""
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         today = workspace_today(session, workspace_id, now)
         week = _week(week)
         if week > today:
@@ -708,7 +709,7 @@ def create_learning_cycle(
     """A PDCA (improve), SDCA (standardize) or EDCA (explore) record, linked to a reason for
     variance or a constraint."""
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         today = workspace_today(session, workspace_id, now)
         row = LearningCycleRow(
             workspace_id=workspace_id,
@@ -740,7 +741,7 @@ def edit_learning_cycle(
     now: dt.datetime | None = None,
 ) -> LearningCycleView:
     now = now or utcnow()
-    with db.write() as session:
+    with write(db) as session:
         row = session.get(LearningCycleRow, learning_cycle_id)
         if row is None:
             raise NotFound("Learning cycle", learning_cycle_id)
