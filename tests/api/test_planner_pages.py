@@ -77,6 +77,17 @@ def test_a_member_gets_the_forms(client, team, planned, sign_in):
     assert "Reasons for variance (managers)" not in client.get(base + "/metrics").text
 
 
+def test_a_member_marks_a_handoff_handed_over(client, team, planned, sign_in):
+    sign_in(client, "bob")
+    page = client.get(f"/workspaces/{team.workspace_id}/planner/pull-plans").text
+    assert f'data-api="/api/v1/plan-tasks/{planned["task"]["id"]}"' in page
+    changed = client.patch(
+        f"{API}/plan-tasks/{planned['task']['id']}", json={"done_on": dt.date.today().isoformat()}
+    )
+    assert changed.status_code == 200 and changed.json()["earliest_start"] is None
+    assert "done " in client.get(f"/workspaces/{team.workspace_id}/planner/pull-plans").text
+
+
 def test_the_home_page_and_the_header_link_to_the_planner(client, team):
     planner = f'href="/workspaces/{team.workspace_id}/planner"'
     assert planner in client.get("/").text

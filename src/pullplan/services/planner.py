@@ -878,3 +878,9 @@ def workspace_people(db: Database, workspace_id: int) -> tuple[str, list[tuple[i
             .order_by(UserRow.display_name)
         ).all()
         return name, [(i, n) for i, n in people]
+
+
+def today_in(db: Database, workspace_id: int) -> dt.date:
+    """Today in the workspace's time zone."""
+    with db.read() as session:
+        return workspace_today(session, workspace_id)

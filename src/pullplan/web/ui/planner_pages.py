@@ -129,7 +129,12 @@ def pull_plans_page(request: Request, workspace_id: PathId, db: DB, principal: V
         request,
         "planner_pull_plans.html",
         _context(
-            db, workspace_id, principal, "pull-plans", milestones=service.list_milestones(db, workspace_id)
+            db,
+            workspace_id,
+            principal,
+            "pull-plans",
+            milestones=service.list_milestones(db, workspace_id),
+            today=service.today_in(db, workspace_id),
         ),
     )
 
