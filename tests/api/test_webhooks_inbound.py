@@ -38,6 +38,9 @@ def crm(team):
                     "title": "Proposal support: {payload.deal}",
                     "type": "Deal",
                     "due_in_days": 14,
+                    "value": "{payload.amount}",
+                    "external_ref": "CRM {payload.id}",
+                    "description": "Owner in the CRM: {payload.owner.email}",
                 },
                 {"kind": "notify", "message": "{payload.deal} reached proposal"},
             ],
@@ -59,7 +62,13 @@ def titles(team) -> list[str]:
     return [c["title"] for s in team.view()["stages"] for c in s["items"]]
 
 
-DEAL = {"deal": "Northwind renewal", "stage": "proposal", "amount": 48000, "id": "D-1042"}
+DEAL = {
+    "deal": "Northwind renewal",
+    "stage": "proposal",
+    "amount": 48000,
+    "id": "D-1042",
+    "owner": {"email": "hugo@example.com"},
+}
 
 
 def test_a_signed_event_creates_the_item_through_the_rule(team, crm, in_process):
@@ -74,7 +83,9 @@ def test_a_signed_event_creates_the_item_through_the_rule(team, crm, in_process)
     assert created["ok"] and created["action"] == "create_item"
     item = team.item(created["item_id"])
     assert item["title"] == "Proposal support: Northwind renewal"
-    assert item["external_ref"] == "D-1042"
+    assert item["external_ref"] == "CRM D-1042"  # payload fields mapped to item fields
+    assert item["value"] == "48000.00"
+    assert item["description"] == "Owner in the CRM: hugo@example.com"
     assert item["due_date"] == (dt.date.today() + dt.timedelta(days=14)).isoformat()
     notes = team.client.get(f"{API}/workspaces/{team.workspace_id}/notifications").json()
     assert [n["message"] for n in notes] == ["Northwind renewal reached proposal"]

@@ -207,3 +207,24 @@ def test_filling_a_template_never_leaves_a_known_placeholder(facts):
     filled = fill("{title}|{board}|{stage}", event)
 
     assert filled == "|".join(facts.get(k, "") for k in ("title", "board", "stage")).strip()
+
+
+@pytest.mark.parametrize(
+    "amount, value",
+    [("48000", "48000.00"), ("48,000.5", "48000.50"), ("a lot", None), ("-5", None), ("", None)],
+)
+def test_a_value_template_reads_as_an_amount_or_not_at_all(amount, value):
+    from decimal import Decimal
+
+    spec = parse_rule(
+        {
+            "name": "Deal",
+            "event": "webhook.received",
+            "actions": [
+                {"kind": "create_item", "board": "Marketing", "title": "t", "value": "{payload.amount}"},
+            ],
+        }
+    )
+    event = Event(EventKind.WEBHOOK_RECEIVED, "k", {}, payload={"amount": amount})
+
+    assert match(spec, event)[0].value == (Decimal(value) if value else None)

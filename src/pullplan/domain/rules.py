@@ -91,6 +91,9 @@ class Action:
     type: str | None = None  # create_item: the work type's name
     class_of_service: str | None = None  # create_item
     due_in_days: int | None = None  # create_item: due this many days after the event
+    description: str | None = None  # create_item: a template
+    value: str | None = None  # create_item: a template that reads as an amount, e.g. "{payload.amount}"
+    external_ref: str | None = None  # create_item: a template, e.g. "{payload.id}"
     reason: str | None = None  # add_blocker (a template)
     message: str | None = None  # notify (a template)
     target: str | None = None  # notify: the outbound webhook target's name
@@ -130,6 +133,9 @@ class PlannedAction:
     title: str | None = None
     reason: str | None = None
     message: str | None = None
+    description: str | None = None
+    value: Decimal | None = None  # None also when the template does not read as an amount
+    external_ref: str | None = None
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -154,6 +160,9 @@ def match(rule: RuleSpec, event: Event) -> tuple[PlannedAction, ...]:
             title=fill(a.title, event) if a.title else None,
             reason=fill(a.reason, event) if a.reason else None,
             message=fill(a.message, event) if a.message else None,
+            description=fill(a.description, event) if a.description else None,
+            value=_amount(fill(a.value, event)) if a.value else None,
+            external_ref=fill(a.external_ref, event) or None if a.external_ref else None,
         )
         for a in rule.actions
     )
@@ -216,6 +225,14 @@ def _same(a: object, b: object) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         return a.casefold() == b.casefold()
     return a == b
+
+
+def _amount(text: str) -> Decimal | None:
+    """A filled-in value template as money: 48000, 48000.5 or "48,000"; else None."""
+    amount = _number(text.replace(",", "").strip())
+    if amount is None or not amount.is_finite() or not 0 <= amount < Decimal("1e12"):
+        return None
+    return amount.quantize(Decimal("0.01"))
 
 
 def _number(x: object) -> Decimal | None:
@@ -330,6 +347,9 @@ _ACTION_FIELDS = (
     "type",
     "class_of_service",
     "due_in_days",
+    "description",
+    "value",
+    "external_ref",
     "reason",
     "message",
     "target",
@@ -342,7 +362,17 @@ _ACTION_NEEDS = {
     ActionKind.NOTIFY: ("message",),
 }
 _ACTION_MAY = {
-    ActionKind.CREATE_ITEM: {"board", "stage", "title", "type", "class_of_service", "due_in_days"},
+    ActionKind.CREATE_ITEM: {
+        "board",
+        "stage",
+        "title",
+        "type",
+        "class_of_service",
+        "due_in_days",
+        "description",
+        "value",
+        "external_ref",
+    },
     ActionKind.MOVE_ITEM: {"stage"},
     ActionKind.PROMOTE_EXPEDITE: set(),
     ActionKind.ADD_BLOCKER: {"reason"},
@@ -410,7 +440,7 @@ def _action(data: object, where: str, event: EventKind) -> Action:
                 raise RuleInvalid(f"{where}.{key}", f"must be one of {', '.join(CLASSES)}.")
             values[key] = raw
         else:
-            limit = TEXT_MAX if key in ("title", "reason", "message") else NAME_MAX
+            limit = TEXT_MAX if key in ("title", "reason", "message", "description") else NAME_MAX
             values[key] = _text(raw, f"{where}.{key}", limit)
     return Action(kind=kind, **values)
 

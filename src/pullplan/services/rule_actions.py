@@ -99,7 +99,9 @@ def _create_item(session, workspace_id, rule_id, rule_name, event, planned, now,
     decision = decide_pull(board, draft, stage.id, load_wip(session, board))
     if not decision.allowed:
         raise ActionFailed(f"{stage.name} refused it: " + " ".join(decision.reasons))
-    external = event.payload.get("id") if isinstance(event.payload.get("id"), str | int) else None
+    external = planned.external_ref
+    if external is None and isinstance(event.payload.get("id"), str | int):
+        external = event.payload["id"]  # a webhook's own id, by default
     row = ItemRow(
         board_id=board.id,
         stage_id=stage.id,
@@ -107,7 +109,8 @@ def _create_item(session, workspace_id, rule_id, rule_name, event, planned, now,
         work_type_id=work_type_id,
         class_of_service=cos.value,
         title=title,
-        description=planned.message or "",
+        description=(planned.description or "")[:20_000],
+        value=planned.value,
         due_date=due,
         tags=[],
         external_ref=str(external)[:120] if external is not None else None,

@@ -34,6 +34,9 @@ class ActionIn(Strict):
     type: RuleName | None = Field(default=None, description="create_item: the work type's name")
     class_of_service: Class | None = None
     due_in_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    description: Template | None = Field(default=None, description="create_item: a template")
+    value: RuleName | None = Field(default=None, description="create_item: e.g. '{payload.amount}'")
+    external_ref: RuleName | None = Field(default=None, description="create_item: e.g. '{payload.id}'")
     reason: Template | None = Field(default=None, description="add_blocker")
     message: Template | None = Field(default=None, description="notify")
     target: RuleName | None = Field(default=None, description="notify: an outbound webhook target's name")
