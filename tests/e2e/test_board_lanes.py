@@ -256,3 +256,28 @@ def test_a_pull_into_another_lane_by_someone_else_shows_in_that_band(page, sign_
     expect(lane_head(page, expedite).locator(".count")).to_have_text("1 / 1")
     expect(stage(page, "Doing").locator(".stage-top .count")).to_have_text("1 / 5")
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+def test_an_item_in_no_lane_shows_in_a_no_lane_band_only_while_there_is_one(
+    page, sign_in, lane_board, browser_log
+):
+    item = lane_board.add("Unsorted request")
+    open_board(page, sign_in, lane_board)
+    no_lane = page.locator('.lane-head[data-lane-id="none"]')
+    expect(no_lane).to_be_hidden()
+
+    taken_out = lane_board.api.patch(f"/items/{item}", json={"lane_id": None})
+    assert taken_out.status_code == 200, taken_out.text
+
+    expect(cell(page, "Ideas", "none").locator(f'li.card[data-item-id="{item}"]')).to_be_visible()
+    expect(no_lane).to_be_visible()
+    expect(no_lane).to_contain_text("No lane")
+
+    # A member drops it back into a lane: the band goes away again.
+    card(page, item).drag_to(cell(page, "Ideas", lane_board.lane["Standard"]))
+    expect(
+        cell(page, "Ideas", lane_board.lane["Standard"]).locator(f'li.card[data-item-id="{item}"]')
+    ).to_be_visible()
+    expect(no_lane).to_be_hidden()
+    assert lane_board.item(item)["lane_id"] == lane_board.lane["Standard"]
+    assert browser_log.problems() == [] and browser_log.bad_responses == []
