@@ -102,6 +102,7 @@ def test_the_notification_list_shows_what_rules_said_and_marks_it_read(team, in_
 
     page = bob.get(f"/workspaces/{team.workspace_id}/notifications")
     assert "Spring launch email is blocked" in page.text and 'class="notification unread"' in page.text
+    assert "Fired 1 time, last " in bob.get(f"/workspaces/{team.workspace_id}/rules").text
     assert f'href="/workspaces/{team.workspace_id}/notifications"' in page.text  # the nav link
 
     marked = bob.post(f"/workspaces/{team.workspace_id}/notifications/read", data={"csrf_token": csrf})

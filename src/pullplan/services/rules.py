@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -161,6 +161,25 @@ def firings(db: Database, *, rule_id: int, limit: int = 50) -> list[RuleFiringRo
                 .limit(limit)
             )
         )
+
+
+def firing_counts(db: Database, *, workspace_id: int) -> dict[int, tuple[int, dt.datetime]]:
+    """How many times each rule of the workspace fired, and when it last did."""
+    with db.read() as session:
+        rows = session.execute(
+            select(RuleFiringRow.rule_id, func.count(RuleFiringRow.id), func.max(RuleFiringRow.fired_at))
+            .join(RuleRow, RuleRow.id == RuleFiringRow.rule_id)
+            .where(RuleRow.workspace_id == workspace_id)
+            .group_by(RuleFiringRow.rule_id)
+        ).all()
+    return {rule_id: (count, _utc(last)) for rule_id, count, last in rows}
+
+
+def _utc(value) -> dt.datetime:
+    """max() of a timestamp column comes back as the database keeps it (naive on SQLite)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _name_free(session: Session, workspace_id: int, name: str) -> None:

@@ -66,6 +66,7 @@ def _rules_page(request, db, principal, workspace_id, *, error=None, form=None, 
     context = {
         "workspace_id": workspace_id,
         "rules": service.list_rules(db, workspace_id=workspace_id),
+        "fired": service.firing_counts(db, workspace_id=workspace_id),
         "can_manage": at_least(principal.role_in(workspace_id), Role.MANAGER),
         "events": [(e.value, label) for e, label in EVENT_LABELS.items()],
         "fields": FIELDS,
