@@ -120,6 +120,11 @@ def test_a_drop_into_a_lane_cell_pulls_into_that_stage_and_lane(page, sign_in, l
     expect(lane_head(page, expedite)).to_have_class(re.compile(r"\bfull\b"))
     saved = lane_board.item(item)
     assert (saved["stage_id"], saved["lane_id"]) == (lane_board.stage["Doing"], expedite)
+    # The history says where it went, and who moved it.
+    card(page, item).locator(".title").click()
+    moved = page.get_by_role("dialog").locator(".history li").first
+    expect(moved.locator(".what")).to_have_text("Moved from Ideas to Doing, into the Expedite lane")
+    expect(moved.locator(".who")).to_have_text("by Bob Nguyen")
     assert browser_log.problems() == [] and browser_log.bad_responses == []
 
 

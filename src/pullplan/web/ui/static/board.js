@@ -753,7 +753,7 @@
     if (t.from_stage_id) what += ` from ${stageLabel(t.from_stage_id)}`;
     if (t.to_stage_id) what += ` ${t.kind === "created" ? "in" : "to"} ${stageLabel(t.to_stage_id)}`;
     const lane = t.details && t.details.lane_id;
-    if (lane && hasLanes) what += `, into the ${laneName(laneKey(lane[1]))} lane`;
+    if (lane && hasLanes) what += lane[1] === null ? ", out of its lane" : `, into the ${laneName(laneKey(lane[1]))} lane`;
     const changes = t.details && t.details.changes;
     if (changes) what += `: ${Object.keys(changes).map((key) => FIELD_WORDS[key] || key.replaceAll("_", " ")).join(", ")}`;
     return el(
