@@ -81,7 +81,7 @@ def ids(team, client) -> dict:
         f"{API}/workspaces/{team.workspace_id}/tokens", json={"name": "Spare", "role": "viewer"}
     ).json()
     planner = _planner_objects(team, client)
-    return {
+    found = {
         **planner,
         **_handoff_objects(team, client),
         **_rule_objects(team, client),
@@ -100,6 +100,17 @@ def ids(team, client) -> dict:
         "people": list(team.users.values()),
         "items": [item["id"]],
     }
+    found["per_operation"]["POST /api/v1/items/{item_id}/split"] = {"item_id": _aggregate(team, client)}
+    return found
+
+
+def _aggregate(team, client) -> int:
+    """An option whose work type has a split template: POST /items/{id}/split splits it."""
+    campaign = team.work_types["Campaign"]
+    template = {"work_type_id": campaign, "children": [{"title": "Brief"}, {"title": "Launch"}]}
+    response = client.put(f"{API}/workspaces/{team.workspace_id}/split-templates", json=template)
+    assert response.status_code == 200, response.text
+    return team.create_item("Autumn campaign", stage="Ideas", work_type_id=campaign)["id"]
 
 
 def _planner_objects(team, client) -> dict:
