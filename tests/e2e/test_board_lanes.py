@@ -286,3 +286,23 @@ def test_an_item_in_no_lane_shows_in_a_no_lane_band_only_while_there_is_one(
     expect(no_lane).to_be_hidden()
     assert lane_board.item(item)["lane_id"] == lane_board.lane["Standard"]
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+def test_a_viewer_sees_lanes_and_ready_cards_but_is_offered_no_changes(
+    page, sign_in, lane_board, browser_log
+):
+    item = lane_board.add("Brief: webinar", stage="Make ready")
+    lane_board.api.patch(f"/items/{item}", json={"ready": True}).raise_for_status()
+    open_board(page, sign_in, lane_board, user="carol")
+
+    expect(lane_head(page, lane_board.lane["Standard"]).locator(".count")).to_have_text("1")
+    ready = cell(page, "Make ready", lane_board.lane["Standard"]).locator('ol[data-part="ready"]')
+    expect(ready.locator(f'li.card[data-item-id="{item}"]')).to_be_visible()
+    expect(stage(page, "Doing").locator(".ready-signal")).to_have_text("1 ready to pull from Make ready")
+    expect(page.locator(".ready-button, .move-button, li.card[draggable='true']")).to_have_count(0)
+    expect(page.locator("template.owner-options, template.work-type-options")).to_have_count(0)
+    card(page, item).focus()
+    page.keyboard.press("r")
+    expect(ready.locator(f'li.card[data-item-id="{item}"]')).to_be_visible()
+    assert lane_board.item(item)["ready"] is True
+    assert browser_log.problems() == [] and browser_log.bad_responses == []
