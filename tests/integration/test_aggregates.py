@@ -230,3 +230,22 @@ def test_a_child_is_not_split_again(world):
     assert _children(world.db, launch.id) == []
     row = next(r for r in lrm.board_lrm(world.db, board_id=world.board.id) if r.item.id == launch.id)
     assert row.forecast_children is None
+
+
+def test_an_aggregates_commitment_timing_is_against_its_childrens_forecast(world):
+    for n in range(20):  # 20 Campaigns of 5 days and 20 Contents of 10, created committed
+        for type_id, days in ((world.campaign, 5), (world.content, 10)):
+            item = create_item(
+                world.db, actor_id=None, board_id=world.board.id, title=f"Past {n}", work_type_id=type_id,
+                stage_id=world.stages["Doing"], now=NOW - 80 * DAY,
+            ).item  # fmt: skip
+            done = NOW - (81 - days) * DAY
+            move_item(world.db, actor_id=None, item_id=item.id, to_stage_id=world.stages["Done"], now=done)
+    parent = _campaign(world, due=TODAY + 60 * DAY)
+    move_item(world.db, actor_id=None, item_id=parent.id, to_stage_id=world.stages["Doing"], now=NOW)
+
+    timing = {t.item_id: t for t in lrm.commitment_timing_summary(world.db, board_id=world.board.id).items}
+
+    # As its option row said: LT_95 24 days (the Content brief, due 14 days early, takes 10),
+    # buffer 7: commit by due - 31 = today + 29; committed today, 29 days early.
+    assert timing[parent.id].commit_by == TODAY + 29 * DAY and timing[parent.id].days == -29

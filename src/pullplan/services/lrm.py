@@ -174,7 +174,7 @@ def _template_spec(item, template) -> ChildSpec | None:
 
 
 def _children_of_options(session, parents, committed_ids) -> dict[int, ChildSpec]:
-    """The children of the uncommitted parents that were split already (by hand)."""
+    """The children of the parents (not in `committed_ids`) that were split already."""
     options = {p.id: p for p in parents if p.stage_id not in committed_ids}
     if not options:
         return {}
@@ -285,7 +285,8 @@ def commitment_timing_summary(
 ) -> CommitmentTimingSummary:
     """For every item with a due date that crossed the commitment point: the days between its
     commitment and its commit-by date (by the board's cycle times now, and the workspace's
-    settings unless `policy` and `calendar` are given)."""
+    settings unless `policy` and `calendar` are given; an aggregate's by the forecast of its
+    children, as while it was an option)."""
     model, _ = board_model(db, board_id)
     with db.read() as session:
         tz = _zone_of(session, board_id)
@@ -303,9 +304,16 @@ def commitment_timing_summary(
                 ),
             ],
         )
+        split = aggregates.children_progress(session, [i.id for i in items])
+        parents = [i for i in items if i.id in split]
+        children = _children_of_options(session, parents, committed_ids=())
+    forecast = _AggregateForecast(model, policy)
     timed = []
     for item in items:
-        lt = model.lead_time(item.work_type_name, item.class_of_service, policy.p(item.class_of_service))
+        if item.id in children and item.parent_id is None:
+            lt = forecast.lead_time(children[item.id], item.class_of_service)
+        else:
+            lt = model.lead_time(item.work_type_name, item.class_of_service, policy.p(item.class_of_service))
         if lt is None:
             continue
         by = commit_by(item.due_date, lt, policy.buffer(item.class_of_service), calendar).date
