@@ -671,6 +671,8 @@ PAGES |= {  # probed in test_rule_pages_never_answer_500
     "POST /rules/{rule_id}/delete",
     "GET /workspaces/{workspace_id}/notifications",
     "POST /workspaces/{workspace_id}/notifications/read",
+    "POST /workspaces/{workspace_id}/webhook-sources",
+    "POST /webhook-sources/{source_id}/delete",
 }
 QUERY["unread"] = lambda w: True
 
@@ -1210,6 +1212,15 @@ def test_rule_pages_never_answer_500(client, team, sign_in):
         for value in BAD_IDS:
             method = client.get if path.startswith("/workspaces") else client.post
             page_error(method(path.format(quote(str(value), safe=""))), 422)
+    sources = f"/workspaces/{team.workspace_id}/webhook-sources"
+    for name in ("", "   ", "\x00", "s" * 10_001):
+        response = client.post(sources, data={"source_name": name})
+        assert response.status_code == 422, (name, response.text[:300])
+        page_error(response, 422)
+    for value in UNKNOWN_IDS:
+        page_error(client.post(f"/webhook-sources/{value}/delete"), 404)
+    for value in BAD_IDS:
+        page_error(client.post(f"/webhook-sources/{quote(str(value), safe='')}/delete"), 422)
     notifications = client.get(f"/workspaces/{team.workspace_id}/notifications")
     assert notifications.status_code == 200
     assert client.post(f"/workspaces/{team.workspace_id}/notifications/read").status_code == 303

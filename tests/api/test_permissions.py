@@ -153,6 +153,8 @@ MATRIX.update({
     "POST /rules/{rule_id}/delete":                                    (303, 403, 403, 404, 303),
     "GET /workspaces/{workspace_id}/notifications":                    (200, 200, 200, 404, 303),
     "POST /workspaces/{workspace_id}/notifications/read":              (303, 303, 303, 404, 303),
+    "POST /workspaces/{workspace_id}/webhook-sources":                 (200, 403, 403, 404, 303),
+    "POST /webhook-sources/{source_id}/delete":                        (303, 403, 403, 404, 303),
 })
 # fmt: on
 
@@ -631,6 +633,12 @@ REQUESTS.update({
     ),
     "POST /workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
         f"/workspaces/{w.team.workspace_id}/notifications/read"
+    ),
+    "POST /workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/webhook-sources", {"data": {"source_name": f"Forms {w.unique()}"}}
+    ),
+    "POST /webhook-sources/{source_id}/delete": lambda w, who: Call(
+        f"/webhook-sources/{_source(w)['id']}/delete"
     ),
 })
 

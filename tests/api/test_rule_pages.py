@@ -109,3 +109,31 @@ def test_the_notification_list_shows_what_rules_said_and_marks_it_read(team, in_
     assert marked.status_code == 303
     page = bob.get(f"/workspaces/{team.workspace_id}/notifications")
     assert 'class="notification unread"' not in page.text and "Mark all read" not in page.text
+
+
+def test_a_manager_adds_an_inbound_source_and_sees_its_secret_once(team, in_process, sign_in):
+    alice = in_process()
+    csrf = sign_in(alice, "alice")
+    page = f"/workspaces/{team.workspace_id}/rules"
+
+    added = alice.post(
+        f"/workspaces/{team.workspace_id}/webhook-sources", data={"csrf_token": csrf, "source_name": "CRM"}
+    )
+
+    assert added.status_code == 200
+    source = team.client.get(f"{API}/workspaces/{team.workspace_id}/webhook-sources").json()[0]
+    assert f"POST /api/v1/hooks/{source['id']}" in added.text
+    secret = added.text.split('<code class="secret">')[1].split("</code>")[0]
+    assert secret.startswith("whsec_")
+    assert secret not in alice.get(page).text  # shown once
+    twice = alice.post(
+        f"/workspaces/{team.workspace_id}/webhook-sources", data={"csrf_token": csrf, "source_name": "crm"}
+    )
+    assert twice.status_code == 409 and "already has a webhook source named" in twice.text
+
+    deleted = alice.post(f"/webhook-sources/{source['id']}/delete", data={"csrf_token": csrf})
+    assert deleted.status_code == 303
+    assert team.client.get(f"{API}/workspaces/{team.workspace_id}/webhook-sources").json() == []
+    carol = in_process()
+    sign_in(carol, "carol")
+    assert "Inbound webhooks" not in carol.get(page).text  # managers only

@@ -21,10 +21,12 @@ from pullplan.domain.rules import (
     EventKind,
     Operator,
 )
+from pullplan.integrations.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from pullplan.services import notifications as notification_service
 from pullplan.services import rules as service
+from pullplan.services import webhooks as webhook_service
 from pullplan.services.accounts import Principal
-from pullplan.services.errors import ServiceError
+from pullplan.services.errors import Conflict, ServiceError
 from pullplan.storage.tables import BoardRow, WorkspaceRow, WorkTypeRow
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import allow
@@ -35,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 Manager = Annotated[Principal, allow(Role.MANAGER, on="workspace")]
 RuleManager = Annotated[Principal, allow(Role.MANAGER, on="rule")]
+SourceManager = Annotated[Principal, allow(Role.MANAGER, on="source")]
 CONDITION_ROWS = 3
 ACTION_LABELS = {
     ActionKind.CREATE_ITEM: "create an item",
@@ -62,12 +65,18 @@ def _choices(db, workspace_id: int) -> dict:
         }
 
 
-def _rules_page(request, db, principal, workspace_id, *, error=None, form=None, status_code=200):
+def _rules_page(
+    request, db, principal, workspace_id, *, error=None, form=None, status_code=200, new_source=None
+):
+    can_manage = at_least(principal.role_in(workspace_id), Role.MANAGER)
     context = {
         "workspace_id": workspace_id,
         "rules": service.list_rules(db, workspace_id=workspace_id),
         "fired": service.firing_counts(db, workspace_id=workspace_id),
-        "can_manage": at_least(principal.role_in(workspace_id), Role.MANAGER),
+        "can_manage": can_manage,
+        "sources": webhook_service.list_sources(db, workspace_id=workspace_id) if can_manage else [],
+        "new_source": new_source,
+        "signature_headers": (TIMESTAMP_HEADER, SIGNATURE_HEADER),
         "events": [(e.value, label) for e, label in EVENT_LABELS.items()],
         "fields": FIELDS,
         "operators": [o.value for o in Operator],
@@ -119,6 +128,36 @@ def delete_rule(request: Request, rule_id: PathId, db: DB, principal: RuleManage
     workspace_id = service.get_rule(db, rule_id).workspace_id
     service.delete_rule(db, actor_id=principal.user_id, rule_id=rule_id)
     return RedirectResponse(f"/workspaces/{workspace_id}/rules", status_code=303)
+
+
+@router.post("/workspaces/{workspace_id}/webhook-sources", response_class=HTMLResponse)
+async def add_source(request: Request, workspace_id: PathId, db: DB, principal: Manager):
+    """A new inbound source: the page again, showing its secret this once."""
+    form = await request.form()
+    try:
+        row = await run_in_threadpool(
+            webhook_service.create_source,
+            db,
+            actor_id=principal.user_id,
+            workspace_id=workspace_id,
+            name=form.get("source_name", ""),
+        )
+    except ServiceError as e:
+        return await run_in_threadpool(
+            _rules_page, request, db, principal, workspace_id, error=e.message, status_code=_status(e)
+        )
+    return await run_in_threadpool(_rules_page, request, db, principal, workspace_id, new_source=row)
+
+
+@router.post("/webhook-sources/{source_id}/delete", response_class=HTMLResponse)
+def delete_source(request: Request, source_id: PathId, db: DB, principal: SourceManager):
+    workspace_id = request.state.workspace_id
+    webhook_service.delete_source(db, actor_id=principal.user_id, source_id=source_id)
+    return RedirectResponse(f"/workspaces/{workspace_id}/rules", status_code=303)
+
+
+def _status(error: ServiceError) -> int:
+    return 409 if isinstance(error, Conflict) else 422
 
 
 @router.get("/workspaces/{workspace_id}/notifications", response_class=HTMLResponse)
