@@ -1,6 +1,7 @@
 """`pullplan lrm ...`: commit-by dates of a board (`pullplan lrm BOARD`, the default), the
 workspace's LRM settings (`pullplan lrm settings show|set`), its split templates
-(`pullplan lrm templates`) and splitting an aggregate by hand (`pullplan lrm split`)."""
+(`pullplan lrm templates`, `pullplan lrm set-template`) and splitting an aggregate by hand
+(`pullplan lrm split`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from typer.core import TyperGroup
 
 from pullplan.services import aggregates as aggregate_service
+from pullplan.services import boards as board_service
 from pullplan.services import lrm_settings
 from pullplan.services.errors import InvalidInput
 from pullplan.storage.database import Database
@@ -169,7 +171,7 @@ def settings_set(
 @lrm_app.command("templates")
 def templates(workspace: Workspace, as_json: JsonFlag = False) -> None:
     """The split templates: the children an item of each work type is split into when it
-    crosses the commitment point (set them with PUT /api/v1/workspaces/{id}/split-templates)."""
+    crosses the commitment point (set them with `pullplan lrm set-template`)."""
     db = _cli()._database()
     found = aggregate_service.list_templates(db, _workspace_id(db, workspace))
     data = [
@@ -198,6 +200,65 @@ def templates(workspace: Workspace, as_json: JsonFlag = False) -> None:
             where = c["stage"] or "the first option stage"
             kind = c["work_type"] or t["work_type"]
             typer.echo(f"  {c['title']}  ({kind}, in {where}, due {c['offset_days']:+d} days)")
+
+
+def _child(text: str) -> dict:
+    """TITLE|TYPE|STAGE|OFFSET, the last three optional: "Landing page|Content||-14"."""
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > 4 or not parts[0]:
+        raise InvalidInput("--child", f"{text!r} is not TITLE|TYPE|STAGE|OFFSET (only the title is needed).")
+    parts += [""] * (4 - len(parts))
+    title, work_type, stage, offset = parts
+    if offset and not offset.lstrip("+-").isdigit():
+        raise InvalidInput("--child", f"{text!r}: the offset {offset!r} is not a whole number of days.")
+    return {
+        "title": title,
+        "work_type": work_type or None,
+        "stage_name": stage or None,
+        "offset_days": int(offset or 0),
+    }
+
+
+@lrm_app.command("set-template")
+def set_template(
+    workspace: Workspace,
+    work_type: Annotated[str, typer.Argument(help="The work type whose items are split.")],
+    child: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--child",
+            help="A child: TITLE|TYPE|STAGE|OFFSET (type: the parent's, stage: the first option stage, "
+            "offset: days from the parent's due date, 0; repeatable, in order). None: remove the template.",
+        ),
+    ] = None,
+) -> None:
+    """Set a work type's split template: the children its items are split into when pulled."""
+    db = _cli()._database()
+    workspace_id = _workspace_id(db, workspace)
+    types = {t.name.lower(): t.id for t in board_service.list_work_types(db, workspace_id)}
+
+    def type_id(name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name.lower() not in types:
+            raise InvalidInput("work_type", f"there is no work type {name!r} in this workspace.")
+        return types[name.lower()]
+
+    children = []
+    for spec in child or []:
+        c = _child(spec)
+        children.append(
+            {**{k: x for k, x in c.items() if k != "work_type"}, "work_type_id": type_id(c["work_type"])}
+        )
+    template = aggregate_service.set_template(
+        db, actor_id=None, workspace_id=workspace_id, work_type_id=type_id(work_type), children=children
+    )
+    if not template.children:
+        typer.echo(f"{template.work_type_name} items are no longer split.")
+        return
+    typer.echo(
+        f"{template.work_type_name} items are split into {len(template.children)} children when pulled."
+    )
 
 
 @lrm_app.command("split")

@@ -127,3 +127,32 @@ def test_templates_and_a_split_by_hand(workspace):
 
     assert [c["title"] for c in split["children"]] == ["Spring launch: Brief", "Spring launch: Launch"]
     assert "split already" in again.stderr
+
+
+def test_a_template_is_set_from_the_command_line(workspace):
+    out = run(
+        workspace,
+        "lrm",
+        "set-template",
+        "Team",
+        "Campaign",
+        "--child",
+        "Brief|Campaign|Ideas|-10",
+        "--child",
+        "Launch",
+    ).stdout
+
+    assert "Campaign items are split into 2 children when pulled." in out
+    shown = json.loads(run(workspace, "lrm", "templates", "Team", "--json").stdout)
+    assert shown == [
+        {
+            "work_type": "Campaign",
+            "children": [
+                {"title": "Brief", "work_type": "Campaign", "stage": "Ideas", "offset_days": -10},
+                {"title": "Launch", "work_type": None, "stage": None, "offset_days": 0},
+            ],
+        }
+    ]
+    bad = run(workspace, "lrm", "set-template", "Team", "Campaign", "--child", "Brief|Webinar", expect=2)
+    assert "no work type 'Webinar'" in bad.stderr
+    assert "no longer split" in run(workspace, "lrm", "set-template", "Team", "Campaign").stdout
