@@ -1,6 +1,7 @@
 """`pullplan lrm ...`: commit-by dates of a board (`pullplan lrm BOARD`, the default), the
 workspace's LRM settings (`pullplan lrm settings show|set`), its split templates
-(`pullplan lrm templates`, `pullplan lrm set-template`) and splitting an aggregate by hand
+(`pullplan lrm templates`, `pullplan lrm set-template`), service level expectations
+(`pullplan lrm sle`) and splitting an aggregate by hand
 (`pullplan lrm split`)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typer.core import TyperGroup
 
 from pullplan.services import aggregates as aggregate_service
 from pullplan.services import boards as board_service
+from pullplan.services import lrm as lrm_service
 from pullplan.services import lrm_settings
 from pullplan.services.errors import InvalidInput
 from pullplan.storage.database import Database
@@ -166,6 +168,35 @@ def settings_set(
         db, actor_id=None, workspace_id=_workspace_id(db, workspace), changes=changes
     )
     _print_settings(settings.as_dict(), as_json)
+
+
+@lrm_app.command("sle")
+def sle(
+    board: Annotated[str, typer.Argument(help="Board id or name.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """The board's service level expectations: "85% of standard Content items finish within
+    N days", at the workspace's percentile of each class."""
+    cli = _cli()
+    db = cli._database()
+    levels = lrm_service.service_levels(db, board_id=cli._board_id(db, board))
+    if as_json:
+        data = [
+            {
+                "work_type": s.work_type,
+                "class_of_service": s.class_of_service.value if s.class_of_service else None,
+                "percentile": s.lead_time.percentile,
+                "days": s.lead_time.days,
+                "samples": s.lead_time.samples,
+            }
+            for s in levels
+        ]
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if not levels:
+        typer.echo("The board has finished nothing yet.")
+    for s in levels:
+        typer.echo(s.sentence)
 
 
 @lrm_app.command("templates")

@@ -105,3 +105,22 @@ def test_only_managers_change_them(team, in_process, sign_in):
         bob.patch(f"{API}/workspaces/{team.workspace_id}/lrm-settings", json={"cadence_days": 14}).status_code
         == 403
     )
+
+
+def test_the_service_level_expectations_follow_the_settings(team, history):
+    history(team, days=20)  # 20 Campaigns of 3 days: their own SLE
+
+    before = team.client.get(f"{API}/boards/{team.board_id}/service-levels").json()
+    team.client.patch(
+        f"{API}/workspaces/{team.workspace_id}/lrm-settings",
+        json={"default_percentile": 70, "class_percentiles": {"standard": 95}},
+    )
+    after = team.client.get(f"{API}/boards/{team.board_id}/service-levels").json()
+
+    assert [s["sentence"] for s in before] == [
+        "85% of the board's items finish within 3 days (20 finished)",
+        "85% of standard Campaign items finish within 3 days (20 finished)",
+    ]
+    assert [(s["percentile"], s["class_of_service"]) for s in after] == [(70, None), (95, "standard")]
+    page = team.client.get(f"/workspaces/{team.workspace_id}/commit-by").text
+    assert "95% of standard Campaign items finish within 3 days (20 finished)" in page

@@ -157,6 +157,7 @@ READS_HISTORY = {
     "GET /api/v1/boards/{board_id}/commit-by",
     "GET /api/v1/workspaces/{workspace_id}/commit-by",
     "GET /api/v1/boards/{board_id}/commitment-timing",
+    "GET /api/v1/boards/{board_id}/service-levels",
 }
 
 
@@ -505,6 +506,7 @@ EXAMPLES: dict[str, Callable[[World], dict | None]] = {
     "GET /api/v1/boards/{board_id}/commit-by": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w: None,
     "GET /api/v1/boards/{board_id}/commitment-timing": lambda w: None,
+    "GET /api/v1/boards/{board_id}/service-levels": lambda w: None,
     "GET /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w: None,
     "PATCH /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w: {
         "default_percentile": 85,

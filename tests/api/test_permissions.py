@@ -76,6 +76,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/v1/boards/{board_id}/commit-by":                         (200, 200, 200, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/commit-by":                 (200, 200, 200, 404, 401),
     "GET /api/v1/boards/{board_id}/commitment-timing":                 (200, 200, 200, 404, 401),
+    "GET /api/v1/boards/{board_id}/service-levels":                    (200, 200, 200, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/lrm-settings":              (200, 200, 200, 404, 401),
     "PATCH /api/v1/workspaces/{workspace_id}/lrm-settings":            (200, 403, 403, 404, 401),
     "GET /api/v1/workspaces/{workspace_id}/split-templates":           (200, 200, 200, 404, 401),
@@ -411,6 +412,9 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     ),
     "GET /api/v1/workspaces/{workspace_id}/commit-by": lambda w, who: Call(
         f"{API}/workspaces/{w.team.workspace_id}/commit-by"
+    ),
+    "GET /api/v1/boards/{board_id}/service-levels": lambda w, who: Call(
+        f"{API}/boards/{w.team.board_id}/service-levels"
     ),
     "GET /api/v1/workspaces/{workspace_id}/lrm-settings": lambda w, who: Call(
         f"{API}/workspaces/{w.team.workspace_id}/lrm-settings"

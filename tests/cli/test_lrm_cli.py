@@ -156,3 +156,10 @@ def test_a_template_is_set_from_the_command_line(workspace):
     bad = run(workspace, "lrm", "set-template", "Team", "Campaign", "--child", "Brief|Webinar", expect=2)
     assert "no work type 'Webinar'" in bad.stderr
     assert "no longer split" in run(workspace, "lrm", "set-template", "Team", "Campaign").stdout
+
+
+def test_sle_in_words(workspace):
+    assert run(workspace, "lrm", "sle", "Marketing").stdout.splitlines() == [
+        "85% of the board's items finish within 10 days (20 finished)",
+        "85% of standard Campaign items finish within 10 days (20 finished)",
+    ]

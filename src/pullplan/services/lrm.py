@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pullplan.analytics.aggregate_forecast import aggregate_lead_time
 from pullplan.domain.aggregates import AggregateProgress
-from pullplan.domain.board import ClassOfService, StageKind
+from pullplan.domain.board import CLASS_LABELS, ClassOfService, StageKind
 from pullplan.domain.calendar import WorkCalendar
 from pullplan.domain.items import WorkItem
 from pullplan.domain.lrm import (
@@ -254,6 +254,43 @@ def _item_lrm(
         return None
     by: CommitBy = commit_by(item.due_date, lt, buffer, calendar)
     return ItemLrm(item, board_name, option_status(today, by.date, policy), by.date, lt, by.why, buffer)
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """A service level expectation: p% of these items finish within N days (`work_type` and
+    `class_of_service` None: the whole board's)."""
+
+    work_type: str | None
+    class_of_service: ClassOfService | None
+    lead_time: LeadTime
+
+    @property
+    def sentence(self) -> str:
+        lt = self.lead_time
+        if self.class_of_service is None:
+            return (
+                f"{lt.percentile}% of the board's items finish within {lt.days} days ({lt.samples} finished)"
+            )
+        kind = f"{CLASS_LABELS[self.class_of_service].lower()} {self.work_type or 'untyped'}"
+        return f"{lt.percentile}% of {kind} items finish within {lt.days} days ({lt.samples} finished)"
+
+
+def service_levels(db: Database, *, board_id: int) -> list[ServiceLevel]:
+    """The board's SLE at the workspace's default p, then that of each work type and class
+    with at least 20 finished items, at the workspace's p of its class (the others' commit-by
+    dates use the board's history)."""
+    model, _ = board_model(db, board_id)
+    with db.read() as session:
+        policy = lrm_settings.board_settings(session, board_id).policy
+    board = model.board_lead_time(policy.default_percentile)
+    if board is None:
+        return []
+    cells = sorted(model.by_cell, key=lambda c: (c[0] or "", list(ClassOfService).index(c[1])))
+    own = [(t, cos, model.sle(t, cos, policy.p(cos))) for t, cos in cells]
+    return [ServiceLevel(None, None, board)] + [
+        ServiceLevel(t, cos, lt) for t, cos, lt in own if not lt.pooled
+    ]
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,32 @@ def workspace_commit_by(
     return _rows(lrm.workspace_lrm(db, workspace_id=workspace_id, owner_id=owner_id, board_id=board_id))
 
 
+class ServiceLevelRead(BaseModel):
+    work_type: str | None = Field(description="None: the whole board")
+    class_of_service: str | None = Field(description="None: the whole board")
+    percentile: int
+    days: int
+    samples: int
+    sentence: str = Field(description='In words: "85% of standard Content items finish within 12 days"')
+
+
+@router.get("/boards/{board_id}/service-levels", response_model=list[ServiceLevelRead])
+def service_levels(board_id: PathId, db: DB, _: ViewerOnBoard):
+    """The board's service level expectations: the whole board's, then each work type and class
+    with at least 20 finished items, at the workspace's percentile p of that class."""
+    return [
+        ServiceLevelRead(
+            work_type=s.work_type,
+            class_of_service=s.class_of_service.value if s.class_of_service else None,
+            percentile=s.lead_time.percentile,
+            days=s.lead_time.days,
+            samples=s.lead_time.samples,
+            sentence=s.sentence,
+        )
+        for s in lrm.service_levels(db, board_id=board_id)
+    ]
+
+
 class TimedCommitmentRead(BaseModel):
     item_id: int
     title: str

@@ -52,6 +52,9 @@ def _page(
         for b in boards
         if board_id is None or b.id == board_id
     ]
+    levels = [
+        (b, lrm.service_levels(db, board_id=b.id)) for b in boards if board_id is None or b.id == board_id
+    ]
     role = principal.role_in(workspace_id)
     with db.read() as session:
         templates = aggregates.load_templates(session, workspace_id)
@@ -67,6 +70,7 @@ def _page(
             "options": options,
             "committed": committed,
             "timing": timing,
+            "levels": levels,
             "settings": lrm_settings.get_settings(db, workspace_id).as_dict(),
             "templates": templates,
             "weekdays": list(enumerate(WEEKDAY_NAMES, start=1)),
