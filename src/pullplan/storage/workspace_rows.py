@@ -3,15 +3,12 @@ later is exported and imported without being listed anywhere."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections import deque
 from functools import cache
 
 from sqlalchemy import Column, ForeignKey, Select, Table, select
 
-import pullplan.storage as storage_package
-from pullplan.storage.tables import Base
+from pullplan.storage.schema import metadata
 
 # Never part of a workspace's data: the schema version, the people themselves (exported by
 # username, without password hashes), and credentials (sessions, API tokens, sign-in failures).
@@ -27,13 +24,8 @@ def is_secret(column: Column) -> bool:
 @cache
 def workspace_tables() -> tuple[Table, ...]:
     """Every table with rows that belong to a workspace, parents before children."""
-    for module in pkgutil.iter_modules(storage_package.__path__):
-        if module.name == "tables" or module.name.endswith("_tables"):
-            importlib.import_module(f"{storage_package.__name__}.{module.name}")
     return tuple(
-        t
-        for t in Base.metadata.sorted_tables
-        if t.name not in NOT_EXPORTED and path_to_workspace(t) is not None
+        t for t in metadata().sorted_tables if t.name not in NOT_EXPORTED and path_to_workspace(t) is not None
     )
 
 

@@ -3,10 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from pullplan.storage.tables import Base
+from pullplan.storage.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def _run(connection) -> None:
