@@ -61,6 +61,18 @@ def test_the_export_holds_the_workspace_and_not_the_secrets(demo_export):
         "transitions",
         "blockers",
         "memberships",
+        "milestones",
+        "plan_tasks",
+        "plan_constraints",
+        "promises",
+        "check_ins",
+        "closed_weeks",
+        "lookahead_snapshots",
+        "learning_cycles",
+        "handoffs",
+        "handoff_steps",
+        "rules",
+        "split_template_children",
     ):
         assert tables[name], f"the demo export has no {name}"
     assert {u["username"] for u in demo_export["users"]} >= {"alice", "bob", "carol"}
