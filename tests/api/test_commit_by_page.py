@@ -136,7 +136,9 @@ def test_a_member_splits_an_aggregate_from_the_page(team, history, outsiders, in
     foreign = outsiders.create_item("Their campaign")["id"]
     bob = in_process()
     sign_in(bob, "bob")
-    assert "Split now" in bob.get(f"/workspaces/{team.workspace_id}/commit-by").text
+    listed = bob.get(f"/workspaces/{team.workspace_id}/commit-by").text
+    assert "Split now" in listed
+    assert "<strong>Campaign</strong>:\n    Brief <span class=\"muted\">(Campaign, +0 d)</span>" in listed
 
     split = bob.post(f"/workspaces/{team.workspace_id}/commit-by/split", data={"item_id": str(parent["id"])})
     before = snapshot()

@@ -65,6 +65,9 @@ def test_the_commit_by_page_lists_due_and_late_options_by_date_with_why(
     expect(page.get_by_role("button", name="Save settings")).to_have_count(0)  # a viewer reads them
     expect(page.locator(".settings-list")).to_contain_text("p = 95, buffer 7 days")
     assert screenshot(page, "commit-by").stat().st_size > 0
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the tables scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert screenshot(page, "commit-by-narrow").stat().st_size > 0
     assert browser_log.problems() == [] and browser_log.bad_responses == []
 
 

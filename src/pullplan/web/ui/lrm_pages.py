@@ -73,6 +73,7 @@ def _page(
             "levels": levels,
             "settings": lrm_settings.get_settings(db, workspace_id).as_dict(),
             "templates": templates,
+            "split_templates": aggregates.list_templates(db, workspace_id),
             "weekdays": list(enumerate(WEEKDAY_NAMES, start=1)),
             "can_split": at_least(role, Role.MEMBER),
             "can_manage": at_least(role, Role.MANAGER),
