@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pullplan.analytics.aggregate_forecast import aggregate_lead_time
 from pullplan.domain.aggregates import (
+    MAX_OFFSET_DAYS,
     TemplateChild,
     TemplateProblem,
     parent_becomes_done,
@@ -160,3 +161,21 @@ def test_the_aggregate_never_needs_less_than_any_childs_own_percentile(samples, 
     whole = aggregate_lead_time(samples, [0] * len(samples), p, trials=2_000, seed=1).days
     assert whole <= max(max(s) for s in samples)
     assert whole >= min(min(s) for s in samples)
+
+
+@given(st.lists(st.sampled_from(list(K)), max_size=12))
+def test_progress_invariants(kinds):
+    p = progress(kinds)
+    assert 0 <= p.done <= p.total == len(kinds) - kinds.count(K.DISCARDED)
+    assert p.complete == (p.total > 0 and all(k in (K.DONE, K.DISCARDED) for k in kinds))
+    assert parent_becomes_done(K.COMMITTED, p) == p.complete
+
+
+@given(
+    st.lists(st.integers(-MAX_OFFSET_DAYS, MAX_OFFSET_DAYS), min_size=1, max_size=8),
+    st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 1, 1)),
+)
+def test_each_child_is_due_its_offset_from_the_parent(offsets, due):
+    plans = _plan([TemplateChild(f"Child {n}", offset_days=o) for n, o in enumerate(offsets)], due=due)
+    assert [p.due_date - due for p in plans] == [dt.timedelta(days=o) for o in offsets]
+    assert all(p.stage_id == 1 and p.title.startswith("Spring launch: ") for p in plans)
