@@ -24,7 +24,9 @@ rules_app = typer.Typer(
     help="Trigger rules: when <event> [if <conditions>] then <actions>.",
     no_args_is_help=True,
 )
-webhook_app = typer.Typer(rich_markup_mode=None, help="Signed inbound webhooks.", no_args_is_help=True)
+webhook_app = typer.Typer(
+    rich_markup_mode=None, help="Signed webhooks: inbound sources, outbound targets.", no_args_is_help=True
+)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Workspace = Annotated[str, typer.Argument(help="Workspace id or name.")]
@@ -225,6 +227,65 @@ def webhook_add_source(
     )
     typer.echo(f"Source #{row.id} {row.name}: POST signed requests to /api/v1/hooks/{row.id}")
     typer.echo(f"secret (shown once): {row.secret}")
+
+
+@webhook_app.command("targets")
+def webhook_targets(workspace: Workspace, as_json: JsonFlag = False) -> None:
+    """The workspace's outbound webhook targets (not their secrets)."""
+    db = _cli()._database()
+    rows = [
+        {"id": t.id, "name": t.name, "url": t.url}
+        for t in webhook_service.list_targets(db, workspace_id=_workspace_id(db, workspace))
+    ]
+    _cli()._print(rows, as_json, ["id", "name", "url"])
+
+
+@webhook_app.command("add-target")
+def webhook_add_target(
+    workspace: Workspace,
+    name: Annotated[str, typer.Argument(help="Its name; a notify action names it as `target`.")],
+    url: Annotated[str, typer.Argument(help="Where to POST: an http:// or https:// address.")],
+) -> None:
+    """Add an outbound webhook target; its secret (which signs every request) is printed once."""
+    db = _cli()._database()
+    row = webhook_service.create_target(
+        db, actor_id=None, workspace_id=_workspace_id(db, workspace), name=name, url=url
+    )
+    typer.echo(f"Target #{row.id} {row.name}: {row.url}")
+    typer.echo(f"secret (shown once): {row.secret}")
+
+
+@webhook_app.command("deliveries")
+def webhook_deliveries(
+    workspace: Workspace,
+    limit: Annotated[int, typer.Option(help="The newest this many.", min=1, max=500)] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """The delivery log of outbound webhooks: each one's attempts, newest first."""
+    db = _cli()._database()
+    rows = []
+    for d in webhook_service.deliveries(db, workspace_id=_workspace_id(db, workspace), limit=limit):
+        row = d.outbox
+        state = "delivered" if row.delivered_at else "gave up" if row.failed_at else "pending"
+        rows.append(
+            {
+                "id": row.id,
+                "target": d.target,
+                "event": row.event,
+                "state": state,
+                "attempts": row.attempts,
+                "next_attempt_at": None if row.delivered_at or row.failed_at else _iso(row.next_attempt_at),
+                "last_error": row.last_error,
+                "log": [
+                    {"attempt": a.attempt, "at": _iso(a.at), "status_code": a.status_code, "error": a.error}
+                    for a in d.attempts
+                ],
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    _cli()._print(rows, False, ["id", "target", "event", "state", "attempts", "last_error"])
 
 
 @webhook_app.command("test")

@@ -301,3 +301,35 @@ def test_two_worker_processes_fire_a_time_event_once(ws):
         messages = sorted(session.scalars(select(NotificationRow.message)).all())
     db.dispose()
     assert messages == [f"Mailing {n} is due in 1 days" for n in range(5)]
+
+
+def test_webhook_targets_and_the_delivery_log(ws):
+    added = run(ws, "webhook", "add-target", "Team", "Chat", "http://127.0.0.1:9/hook").stdout
+    assert "Target #1 Chat: http://127.0.0.1:9/hook" in added and "secret (shown once): whsec_" in added
+    refused = run(ws, "webhook", "add-target", "Team", "Old", "ftp://x", expect=2).stderr
+    assert "url: must be an http:// or https:// address." in refused
+    run(
+        ws,
+        "rules",
+        "add",
+        "Team",
+        "--name",
+        "Tell",
+        "--event",
+        "item.created",
+        "--notify",
+        "{title}",
+        "--target",
+        "Chat",
+    )
+    db = Database(ws["url"])
+    item_service.create_item(db, actor_id=None, board_id=ws["board"].id, title="Roadshow")
+    db.dispose()
+
+    run(ws, "worker", "--once")  # nothing listens on port 9: the attempt fails
+    log = json.loads(run(ws, "webhook", "deliveries", "Team", "--json").stdout)
+
+    assert [(d["target"], d["state"], d["attempts"]) for d in log] == [("Chat", "pending", 1)]
+    assert log[0]["log"][0]["status_code"] is None and "ConnectError" in log[0]["log"][0]["error"]
+    assert "pending" in run(ws, "webhook", "deliveries", "Team").stdout
+    assert "Chat" in run(ws, "webhook", "targets", "Team").stdout
