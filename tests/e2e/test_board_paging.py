@@ -78,3 +78,35 @@ def test_show_more_follows_what_others_finished_meanwhile(page, sign_in, api, de
     shown = done.locator("li.card").evaluate_all("cards => cards.map(c => Number(c.dataset.itemId))")
     assert shown == [item, *reversed(finished)]
     assert browser_log.problems() == [] and browser_log.bad_responses == []
+
+
+def test_show_more_still_reads_the_rest_when_the_last_card_shown_left_the_stage(
+    page, sign_in, api, demo_workspace_id, browser_log
+):
+    board = SmallBoard(
+        api,
+        demo_workspace_id,
+        [
+            {"name": "Ideas", "kind": "option"},
+            {"name": "Doing", "kind": "committed"},
+            {"name": "Done", "kind": "done"},
+        ],
+    )
+    finished = [board.add(f"Offer {n}", stage="Done") for n in range(1, 30)]  # oldest first
+    open_board(page, sign_in, board)
+    done = stage(page, "Done")
+    oldest_shown = finished[-PAGE]
+    expect(done.locator("li.card").last).to_have_attribute("data-item-id", str(oldest_shown))
+
+    # Someone reopens the oldest card shown: it leaves Done (here too, by the live update).
+    api.post(f"/items/{oldest_shown}/move", json={"to_stage_id": board.stage["Doing"]}).raise_for_status()
+    expect(stage(page, "Doing").locator(f'li.card[data-item-id="{oldest_shown}"]')).to_be_visible()
+
+    done.get_by_role("button", name="Show more").click()
+
+    expect(done.locator("li.card")).to_have_count(28)
+    shown = done.locator("li.card").evaluate_all("cards => cards.map(c => Number(c.dataset.itemId))")
+    assert shown == [i for i in reversed(finished) if i != oldest_shown]
+    expect(done.get_by_role("button", name="Show more")).to_be_hidden()
+    assert browser_log.bad_responses == [f"422 GET /api/v1/stages/{board.stage['Done']}/items"]
+    assert browser_log.problems() == []

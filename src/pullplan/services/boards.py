@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -446,16 +446,32 @@ def last_transition_id(db: Database, board_id: int) -> int:
 
 
 def finished_items(
-    db: Database, *, stage_id: int, limit: int = 25, offset: int = 0
+    db: Database, *, stage_id: int, limit: int = 25, offset: int = 0, after_id: int = 0
 ) -> tuple[int, list[WorkItem]]:
-    """One page of a done or discarded stage, most recently finished first, and its total."""
+    """One page of a done or discarded stage, most recently finished first, and its total.
+    `after_id` (keyset paging) starts the page after that item of the stage, the last one
+    of the page before: the page never shifts when items finish meanwhile."""
     with db.read() as session:
         if session.get(StageRow, stage_id) is None:
             raise NotFound("Stage", stage_id)
         total = session.scalar(
             select(func.count()).where(ItemRow.stage_id == stage_id, ItemRow.archived_at.is_(None))
         )
-        return total, _page(session, stage_id, limit, offset)
+        if not after_id:
+            return total, _page(session, stage_id, limit, offset)
+        entered = session.scalar(
+            select(ItemRow.stage_entered_at).where(*_in_stage(stage_id), ItemRow.id == after_id)
+        )
+        if entered is None:
+            raise InvalidInput("after_id", f"item {after_id} is not in this stage; page with offset.")
+        _check_page(limit, offset)
+        after = or_(
+            ItemRow.stage_entered_at < entered,
+            and_(ItemRow.stage_entered_at == entered, ItemRow.id < after_id),
+        )
+        return total, load_items(
+            session, [*_in_stage(stage_id), after], order=_FINISHED_ORDER, limit=limit, offset=offset
+        )
 
 
 _FINISHED_ORDER = (ItemRow.stage_entered_at.desc(), ItemRow.id.desc())  # most recently finished first

@@ -42,7 +42,7 @@ ManagerOnAllocation = Annotated[Principal, allow(Role.MANAGER, on="allocation")]
 
 PageSize = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-AfterId = Annotated[int, Query(ge=0, le=2_147_483_647)]  # any transition id
+AfterId = Annotated[int, Query(ge=0, le=2_147_483_647)]  # any id: a transition's, an item's
 
 
 @router.get("/boards/{board_id}", response_model=BoardRead)
@@ -90,9 +90,20 @@ def update_stage(stage_id: PathId, body: StageUpdate, db: DB, principal: Manager
 
 
 @router.get("/stages/{stage_id}/items", response_model=ItemPage)
-def stage_items(stage_id: PathId, db: DB, _: ViewerOnStage, limit: PageSize = 25, offset: Offset = 0):
-    """A page of the stage's unarchived items, most recently entered first."""
-    total, items = service.finished_items(db, stage_id=stage_id, limit=limit, offset=offset)
+def stage_items(
+    stage_id: PathId,
+    db: DB,
+    _: ViewerOnStage,
+    limit: PageSize = 25,
+    offset: Offset = 0,
+    after_id: AfterId = 0,
+):
+    """A page of the stage's unarchived items, most recently entered first. Page with
+    `after_id`, the last item of the page before (422 when it has left the stage), or with
+    `offset`."""
+    total, items = service.finished_items(
+        db, stage_id=stage_id, limit=limit, offset=offset, after_id=after_id
+    )
     return ItemPage(total=total, offset=offset, items=[item_read(i) for i in items])
 
 

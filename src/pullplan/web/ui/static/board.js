@@ -612,20 +612,36 @@
   });
 
   // --- done and discarded stages: the latest page, and "Show more" for the next ------------
-  // The next page starts after the cards shown (offset = cards shown): the page keeps every
-  // card of the stage it was told about, so the offset follows the server's order.
+  // The next page starts after the last card of the page before (keyset paging: items that
+  // finish meanwhile do not shift it; they arrive at the top by the live updates). When that
+  // item has left the stage, it starts after the cards shown (offset = cards shown).
+  async function nextPage(stage, more) {
+    const path = `/stages/${Number(stage.dataset.stageId)}/items?limit=25`;
+    const after = Number(more.dataset.afterId || 0);
+    if (after) {
+      const response = await fetch(`/api/v1${path}&after_id=${after}`, { headers: { accept: "application/json" } });
+      if (response.status !== 422) {
+        const data = await response.json().catch(() => null);
+        if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+        return data;
+      }
+    }
+    return getJson(`${path}&offset=${stage.querySelectorAll("li.card").length}`);
+  }
+
   board.addEventListener("click", async (event) => {
     const button = event.target instanceof Element ? event.target.closest(".show-more") : null;
     if (!button) return;
     const stage = button.closest(".stage");
-    const offset = stage.querySelectorAll("li.card").length;
+    const more = button.closest(".stage-more");
     button.disabled = true;
     say(stage, null);
     try {
-      const page = await getJson(`/stages/${Number(stage.dataset.stageId)}/items?limit=25&offset=${offset}`);
+      const page = await nextPage(stage, more);
       for (const item of page.items) {
         if (!cardById(item.id)) listFor(stage, item).append(cardFromItem(item));
       }
+      if (page.items.length) more.dataset.afterId = String(page.items[page.items.length - 1].id);
       stage.querySelector(".count .n").textContent = String(page.total);
     } catch (error) {
       say(stage, `Could not read more of ${stageName(stage)}: ${error.message}`);
