@@ -250,8 +250,6 @@ def _split_one(
         at=at,
         kind=TransitionKind.SPLIT,
         actor_id=parent.owner_id,
-        from_stage_id=parent.stage_id,
-        to_stage_id=parent.stage_id,
         details={"children": [c.id for c in children], "by": "template"},
     )
     session.flush()

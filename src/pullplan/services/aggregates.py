@@ -279,8 +279,6 @@ def _split(session, board, parent, template, now, actor_id, reason, *, by_hand: 
         at=now,
         kind=TransitionKind.SPLIT,
         actor_id=actor_id,
-        from_stage_id=parent.stage_id,
-        to_stage_id=parent.stage_id,
         details={"children": ids, "by": "hand" if by_hand else "template"},
     )
     return ids
