@@ -24,7 +24,7 @@ from pullplan.services import flow, lrm
 from pullplan.services import rules as rule_service
 from pullplan.services.clock import utcnow
 from pullplan.storage.database import Database
-from pullplan.storage.rule_tables import RuleRow
+from pullplan.storage.rule_tables import RuleFiringRow, RuleRow
 from pullplan.storage.tables import BoardRow, ItemRow, StageRow, WorkspaceRow
 
 log = logging.getLogger("pullplan.scheduler")
@@ -55,15 +55,35 @@ def tick(db: Database, *, now: dt.datetime | None = None) -> TickReport:
     for workspace_id, rule_id, spec in rows:
         by_workspace.setdefault(workspace_id, []).append((rule_id, rule_service.parse_rule(spec)))
     for workspace_id, rules in by_workspace.items():
-        for event in workspace_events(db, workspace_id, rules, now):
-            if not any(match(spec, event) for _, spec in rules):
+        events = workspace_events(db, workspace_id, rules, now)
+        fired = already_fired(db, [rule_id for rule_id, _ in rules], [e.key for e in events])
+        for event in events:
+            due = [rule_id for rule_id, spec in rules if match(spec, event)]
+            if not due:
                 continue
             report.events += 1
+            if all((rule_id, event.key) in fired for rule_id in due):
+                continue  # the steady state: read only, no write lock taken
             with db.write() as session:
                 report.fired += rule_service.fire(
                     session, workspace_id=workspace_id, event=event, now=now, rules=rules
                 )
     return report
+
+
+def already_fired(db: Database, rule_ids: list[int], keys: list[str]) -> set[tuple[int, str]]:
+    """The (rule, event key) pairs among these that have fired."""
+    found: set[tuple[int, str]] = set()
+    with db.read() as session:
+        for start in range(0, len(keys), 500):
+            rows = session.execute(
+                select(RuleFiringRow.rule_id, RuleFiringRow.event_key).where(
+                    RuleFiringRow.rule_id.in_(rule_ids),
+                    RuleFiringRow.event_key.in_(keys[start : start + 500]),
+                )
+            ).all()
+            found.update((rule_id, key) for rule_id, key in rows)
+    return found
 
 
 def workspace_events(
