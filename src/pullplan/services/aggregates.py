@@ -375,19 +375,26 @@ def _has_children(session: Session, item_id: int) -> bool:
     return session.scalar(select(ItemRow.id).where(ItemRow.parent_id == item_id).limit(1)) is not None
 
 
-def children_progress(session: Session, parent_ids: Iterable[int]) -> dict[int, AggregateProgress]:
-    """The progress of the aggregates among `parent_ids` (items without children are absent)."""
-    ids = list(parent_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
+def children_progress(
+    session: Session, parent_ids: Iterable[int] = (), *, board_id: int | None = None
+) -> dict[int, AggregateProgress]:
+    """The progress of the aggregates among `parent_ids`, or of every aggregate on the board
+    `board_id` (items without children are absent)."""
+    parent = ItemRow.__table__.alias("parent")
+    query = (
         select(ItemRow.parent_id, StageRow.kind, func.count())
         .join(StageRow, StageRow.id == ItemRow.stage_id)
-        .where(ItemRow.parent_id.in_(ids))
         .group_by(ItemRow.parent_id, StageRow.kind)
-    ).all()
+    )
+    if board_id is not None:
+        query = query.join(parent, parent.c.id == ItemRow.parent_id).where(parent.c.board_id == board_id)
+    else:
+        ids = list(parent_ids)
+        if not ids:
+            return {}
+        query = query.where(ItemRow.parent_id.in_(ids))
     kinds: dict[int, list[StageKind]] = {}
-    for parent_id, kind, n in rows:
+    for parent_id, kind, n in session.execute(query).all():
         kinds.setdefault(parent_id, []).extend([StageKind(kind)] * n)
     return {parent_id: progress(k) for parent_id, k in kinds.items()}
 

@@ -121,7 +121,7 @@ def board_lrm(
                 ItemRow.archived_at.is_(None),
             ],
         )
-        progress = aggregates.children_progress(session, [i.id for i in items])
+        progress = aggregates.children_progress(session, board_id=board_id)
         children = _children_of_options(session, [i for i in items if i.id in progress], committed_ids)
         templates = aggregates.load_templates(session, settings.workspace_id)
     forecast = _AggregateForecast(model, policy)
@@ -341,7 +341,7 @@ def commitment_timing_summary(
                 ),
             ],
         )
-        split = aggregates.children_progress(session, [i.id for i in items])
+        split = aggregates.children_progress(session, board_id=board_id)
         parents = [i for i in items if i.id in split]
         children = _children_of_options(session, parents, committed_ids=())
     forecast = _AggregateForecast(model, policy)
