@@ -184,3 +184,62 @@ def test_rules_do_not_set_off_rules(team):
 
     titles = sorted(c["title"] for s in team.view()["stages"] for c in s["items"])
     assert titles == ["Follow up: Webinar", "Webinar"]
+
+
+def test_notifications_are_read_one_by_one_or_all_at_once(team, in_process, sign_in):
+    add_rule(
+        team,
+        name="Blocked",
+        event="item.blocked",
+        actions=[{"kind": "notify", "message": "{title} is blocked"}],
+    )
+    for title in ("Webinar", "Case study", "Trade show"):
+        item = team.create_item(title, stage="Next")
+        team.client.post(f"{API}/items/{item['id']}/block", json={"reason": "Waiting for legal"})
+    carol = in_process()
+    sign_in(carol, "carol")  # a viewer reads them and marks them read
+    listed = f"{API}/workspaces/{team.workspace_id}/notifications"
+
+    newest = carol.get(listed).json()
+    assert [n["message"] for n in newest] == [
+        "Trade show is blocked",
+        "Case study is blocked",
+        "Webinar is blocked",
+    ]
+    assert newest[0]["rule"] == "Blocked" and newest[0]["read_at"] is None
+    assert carol.post(f"{API}/notifications/{newest[0]['id']}/read").json()["read_at"] is not None
+    assert [n["message"] for n in carol.get(listed, params={"unread": True}).json()] == [
+        "Case study is blocked",
+        "Webinar is blocked",
+    ]
+    assert carol.post(f"{listed}/read").json() == {"marked": 2}
+    assert carol.get(listed, params={"unread": True}).json() == []
+
+
+def test_the_delivery_log_shows_each_attempt(team, api_db):
+    from pullplan.integrations import outbox
+
+    target = team.client.post(
+        f"{API}/workspaces/{team.workspace_id}/webhook-targets",
+        json={"name": "Chat", "url": "http://127.0.0.1:9/hook"},
+    )
+    assert target.status_code == 201 and target.json()["secret"].startswith("whsec_")
+    add_rule(
+        team,
+        name="Pulled",
+        event="item.moved",
+        actions=[{"kind": "notify", "message": "{title} pulled into {stage}", "target": "Chat"}],
+    )
+    item = team.create_item("Webinar", stage="Next")
+    team.move(item["id"], "Doing")
+
+    outbox.deliver_due(api_db)  # nothing listens on port 9
+    log = team.client.get(f"{API}/workspaces/{team.workspace_id}/deliveries").json()
+
+    assert [(d["target"], d["event"], d["attempts"], d["delivered_at"]) for d in log] == [
+        ("Chat", "item.moved", 1, None)
+    ]
+    assert log[0]["payload"]["message"] == "Webinar pulled into Doing"
+    assert log[0]["payload"]["facts"]["board"] == "Campaigns"
+    assert log[0]["log"][0]["status_code"] is None and "ConnectError" in log[0]["log"][0]["error"]
+    assert "secret" not in team.client.get(f"{API}/workspaces/{team.workspace_id}/webhook-targets").json()[0]
