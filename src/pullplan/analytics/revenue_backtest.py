@@ -24,7 +24,7 @@ import numpy as np
 from pullplan.analytics.backtest import Calibration
 from pullplan.analytics.flowlog import NEVER, FlowLog, to_day
 from pullplan.analytics.percentiles import PERCENTILES
-from pullplan.analytics.revenue import forecast_revenue, learn_model, open_deals
+from pullplan.analytics.revenue import DEFAULT_MIN_SAMPLES, forecast_revenue, learn_model, open_deals
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ def revenue_backtest(
     trials: int = 2_000,
     seed: int = 0,
     ps: Iterable[int] = PERCENTILES,
+    min_samples: int = DEFAULT_MIN_SAMPLES,
 ) -> RevenueBacktestResult:
     """Replay the history up to `end` (a day; default the log's last day, taken as the last
     day whose outcome is known). `values` are the items' values aligned with
@@ -110,9 +111,9 @@ def revenue_backtest(
             if not decided.any():
                 skipped += 1
                 continue
-            model = learn_model(before, vals, today=d, window_days=window_days)
+            model = learn_model(before, vals, today=d, window_days=window_days, min_samples=min_samples)
             fc = forecast_revenue(
-                model, open_deals(before, vals), horizon_days, trials=trials, seed=seed + n, ps=ps
+                model, open_deals(before, vals, today=d), horizon_days, trials=trials, seed=seed + n, ps=ps
             )
             dates.append(d)
             actual.append(float(values[(won_day >= d) & (won_day < d + horizon_days)].sum()))

@@ -104,7 +104,7 @@ def revenue_forecast(
     values, titles = _values(db, board)
     day = analytics.to_day(today)
     model = learn_model(board.log, values, today=day, window_days=window_days)
-    deals = open_deals(board.log, values)
+    deals = open_deals(board.log, values, today=day)
     forecast = forecast_revenue(
         model, deals, horizon, target=target, trials=trials, seed=seed, by_label=by.isoformat()
     )

@@ -61,23 +61,32 @@ def sales_log() -> tuple[FlowLog, np.ndarray]:
     return log, values
 
 
-def test_win_rates_and_times_are_learned_from_won_and_lost_deals_only():
+def test_win_rates_and_times_are_learned_from_the_stay_in_each_stage():
     log, values = sales_log()
     model = learn_model(log, values, today=TODAY, window_days=100, min_samples=1)
 
     leads, proposal = model.stages[LEADS], model.stages[PROPOSAL]
-    # Leads: reached by 1, 2, 3, 4 (and open 5 reached Proposal, 6 is in Leads: not counted).
+    # Leads: reached by 1, 2, 3, 4 (open 5 reached Proposal, 6 is in Leads: not decided).
     assert (leads.won, leads.lost) == (2, 2)
-    assert leads.win_probability == pytest.approx(0.5)
     assert sorted(leads.days_to_close.tolist()) == [5, 10]
     # Proposal: reached by 1, 2, 4.
     assert (proposal.won, proposal.lost) == (2, 1)
-    assert proposal.win_probability == pytest.approx(2 / 3)
     assert sorted(proposal.days_to_close.tolist()) == [4, 8]
+    # The stay in Proposal, by value (deal 5, still there, counts as open on days 0..4):
+    # day 4: 10000 there (1, 2, 4, 5), 3000 move on (won): 0.3; day 8: 3000 there (1, 4),
+    # 1000 won, 2000 lost. Won in the end: 0.3 + 0.7 x 1/3.
+    assert proposal.next_stage_id is None  # moving on is being won
+    assert proposal.win_probability == pytest.approx(0.3 + 0.7 / 3)
+    # The stay in Leads: day 0: 12000 there, 4000 move on (5, created in Proposal); day 1:
+    # 8000 there (1, 2, 3, 4, 6), 3000 move on, 500 lost; day 2: 3000 (1, 4), all move on.
+    assert leads.next_stage_id == PROPOSAL
+    moves_on = 1 / 3 + (2 / 3) * (3 / 8) + (2 / 3) * (9 / 16)
+    assert moves_on == pytest.approx(23 / 24)
+    assert leads.win_probability == pytest.approx(23 / 24 * (0.3 + 0.7 / 3))
     assert set(model.stages) == {LEADS, PROPOSAL}  # only open stages
     assert model.first_stage_id == LEADS
-    # Six deals arrived in the 100 days before day 100: 6 * 7 / 100 a week.
-    assert model.weekly_rate == pytest.approx(0.42)
+    # Six deals arrived in the 90 days of history (from day 10) before day 100.
+    assert model.weekly_rate == pytest.approx(6 * 7 / 90)
     assert sorted(model.values.tolist()) == [500, 1000, 1500, 2000, 3000, 4000]
 
 
@@ -87,34 +96,48 @@ def test_a_stage_with_too_few_deals_uses_the_pooled_figures():
     assert not model.stages[LEADS].pooled
     proposal = model.stages[PROPOSAL]
     assert proposal.pooled
-    assert proposal.win_probability == pytest.approx(0.5)  # 2 won, 2 lost overall
+    # Pooled, from arrival: with 4 as the least number of decisions to learn a chance from,
+    # one constant daily chance from day 1 on, so the share won is the value won among the
+    # value decided: 1000 + 3000 of 1000 + 3000 + 500 + 2000.
+    assert proposal.win_probability == pytest.approx(4000 / 6500)
     assert sorted(proposal.days_to_close.tolist()) == [5, 10]  # arrival to done
 
 
 def test_open_deals_are_the_valued_items_in_option_and_committed_stages():
     log, values = sales_log()
-    assert open_deals(log, values) == [OpenDeal(5, PROPOSAL, 4000.0), OpenDeal(6, LEADS, 1500.0)]
+    # With their age in the stage: 5 reached Proposal on day 95, 6 Leads on day 98.
+    assert open_deals(log, values, today=TODAY) == [
+        OpenDeal(5, PROPOSAL, 4000.0, 5),
+        OpenDeal(6, LEADS, 1500.0, 2),
+    ]
+    # By default, ages count to the log's last day.
+    assert [d.age_days for d in open_deals(log, values)] == [3, 0]
 
 
 def test_contributions_and_the_weighted_pipeline_by_hand():
     log, values = sales_log()
     model = learn_model(log, values, today=TODAY, window_days=100, min_samples=1)
     model = RevenueModel(model.stages, model.first_stage_id, 0.0, model.values)  # no new deals
-    deals = open_deals(log, values)
-    # Horizon 6 days (day 0..5): Proposal closes in 4 or 8 days (half in time), Leads in 5
-    # or 10 (half in time).
+    deals = open_deals(log, values, today=TODAY)
+    # Horizon 6 days (day 0..5, stay days 5..10 in Proposal for deal 5): of the 0.7 still
+    # there on day 5, a third is won on day 8 (no one else was decided on days 5..7).
+    # Deal 6, on its day 2 in Leads, moves on today for sure (all did on day 2), then
+    # is won on its day 4 in Proposal with 0.3.
     f = forecast_revenue(model, deals, 6, target=4000, trials=20_000, seed=1)
-    assert f.weighted_pipeline == pytest.approx(4000 * 2 / 3 + 1500 * 0.5)
+    p_proposal, p_leads = 0.3 + 0.7 / 3, 23 / 24 * (0.3 + 0.7 / 3)
+    assert f.weighted_pipeline == pytest.approx(4000 * p_proposal + 1500 * p_leads)
     by_item = {d.item_id: d for d in f.deals}
-    assert by_item[5].p_won_by == pytest.approx(2 / 3 * 0.5)
+    assert by_item[5].p_won_by == pytest.approx(1 / 3)
     assert by_item[5].expected == pytest.approx(4000 / 3)
-    assert by_item[6].expected == pytest.approx(1500 * 0.25)
+    assert by_item[5].age_days == 5
+    assert by_item[6].p_won_by == pytest.approx(0.3)
+    assert by_item[6].expected == pytest.approx(1500 * 0.3)
     assert [d.item_id for d in f.deals] == [5, 6]  # the largest contribution first
     assert f.expected_new == 0
-    assert f.expected_open_by_date == pytest.approx(4000 / 3 + 375)
+    assert f.expected_open_by_date == pytest.approx(4000 / 3 + 450)
     # P(>= 4000) = P(deal 5 won in time) = 1/3.
     assert f.target_probability == pytest.approx(1 / 3, abs=0.015)
-    assert f.mean == pytest.approx(4000 / 3 + 375, rel=0.03)
+    assert f.mean == pytest.approx(4000 / 3 + 450, rel=0.03)
     assert "weighted pipeline" in f.comparison
 
 

@@ -52,8 +52,10 @@ def test_the_log_as_of_a_day_holds_only_what_happened_before_it():
 def test_each_date_forecasts_from_its_past_and_is_checked_against_what_was_won():
     log, values = weekly_deals()
     # window_days=1: the arrival rate counts the day before each date, when no deal arrived,
-    # so the forecast is exactly the open deal (won for sure, in 10 days < 14).
-    r = revenue_backtest(log, values, horizon_days=14, window_days=1, step=7, min_history=7)
+    # so the forecast is exactly the open deal: 7 days in Leads, and every deal decided was
+    # won on its 10th day there (min_samples=1: learned from one deal on), so it is won on
+    # its 10th day, 3 days after the date (< 14), for sure.
+    r = revenue_backtest(log, values, horizon_days=14, window_days=1, step=7, min_history=7, min_samples=1)
     # d10: deal 1 is still open and none was won or lost before it: skipped.
     assert r.skipped == 1
     assert r.dates.tolist() == [17, 24, 31, 38, 45, 52, 59]

@@ -267,7 +267,7 @@ def _revenue_fan(result: revenue.RevenueResult, target: float | None) -> dict:
     horizon = f.horizon_days
     step = max(1, -(-horizon // MAX_FAN_POINTS))
     checkpoints = sorted({*range(step, horizon, step), horizon})
-    deals = [OpenDeal(d.item_id, d.stage_id, d.value) for d in f.deals]
+    deals = [OpenDeal(d.item_id, d.stage_id, d.value, d.age_days) for d in f.deals]
     lines: dict[int, list[float]] = {p: [] for p in PERCENTILES}
     chance = []
     trials = min(f.trials, FAN_TRIALS)
