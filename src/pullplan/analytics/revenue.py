@@ -1,36 +1,57 @@
 """Will we make our numbers: a Monte Carlo forecast of won revenue by a date (DESIGN §2).
 
-The model, learned from the board's history by :func:`learn_model`:
+The model, learned from the board's whole history by :func:`learn_model`, follows each
+deal (an item with a value) stage by stage, and conditions an open deal on how long it
+has already been in its stage: a deal that has sat 60 days in "Proposal" is forecast from
+the deals that were still in "Proposal" after 60 days, not from all that reached it.
 
-* **Win probability per stage**: of the deals (items with a value) that reached a stage
-  (that stage or any later one, discarded stages apart), the share that were won (are in
-  a done stage now) among those won or lost (discarded). Deals still open don't count.
-* **Time to close per stage**: the days from the day a won deal first reached the stage to
-  the day it was done, one sample per won deal.
-* **New deals** arrive at the historical weekly rate (Poisson, the mean number of deals per
-  week over the history window), on a uniformly drawn day of the horizon, with a value
-  drawn from the historical deal values, and go through the win/time model of the board's
-  first stage.
+* **The stay in each stage** (option and committed stages) is a life table: per day since
+  a deal reached the stage (that stage or a later one, discarded stages apart), the chance
+  that a deal still in it moves on (reaches a later stage: the next open stage, or done,
+  which is being won) and the chance that it is lost (discarded) on that day. Deals still
+  in the stage count as there until today: they are neither left out (which makes deals
+  look faster than they are, and tilts the win rate towards whichever of winning and
+  losing comes sooner) nor counted as lost. The chances are **shares of value**, not of deals, because
+  the forecast is of revenue: where big deals are slower or lost more often, a count
+  would overstate the revenue won.
+* **Few deals left**: from the first day of a stay with fewer than `min_samples` deals
+  still in the stage, and at least over the last `min_samples` decisions, one constant
+  daily chance is pooled for every later day; so a deal older than any seen still gets
+  the chances of the oldest ones (none of being won, if they were all lost).
+* **A stage with fewer than `min_samples` won-or-lost deals** uses the board's pooled
+  figures instead: one life table of all deals from arrival to won or lost, its deals
+  conditioned on their days in the stage.
+* **Win probability per stage** (shown, and used by the weighted pipeline): the chance
+  that a deal that has just reached the stage is won in the end: that it moves on through
+  every later stage.
+* **New deals** arrive at the historical weekly rate (Poisson: the deals that arrived in
+  the `window_days` days before today, or in the days of history there are if fewer, per
+  week), on a uniformly drawn day of the horizon, with a value drawn from the historical
+  deal values, and go through the stages from the board's first open stage.
 
-A stage with fewer than `min_samples` won-or-lost deals borrows the pooled figures of all
-deals (their win rate, and their days from arrival to done).
-
-Each trial of :func:`forecast_revenue` decides, for every open deal, whether it is won
-(Bernoulli with its stage's win probability) and, if so, how many days from today it takes
-(drawn from its stage's history); it counts the deal's value when that is within the
-horizon (day 0 is today, the `by` date included). Time to close is counted from today and
-is not conditioned on how long the deal has already been in its stage.
+For an open deal in stage s for a days, P(won within the next d days) is exact: the
+chance of moving on on each day from its day a in s (given it was still there on day a)
+convolved with the chance of being won in the days left from the next stage on (computed
+stage by stage back from done). Each trial of :func:`forecast_revenue` then decides, for
+every open deal independently, whether it is won by the date with that chance, and draws
+the new deals; day 0 is today, the `by` date is included.
 
 Readings (nearest rank, from the top, like the *how many* forecast): "P% chance of at
 least X won by DATE", X being the largest amount with P(won revenue >= X) >= P%.
 
 **Deals that move the result most** are ranked by their expected contribution, exactly
-computed: P(won by the date) x value = win probability x P(time to close within the
-horizon) x value. It is additive (the contributions plus the new deals' expected revenue
-are the forecast's mean) and does not need a simulation per deal.
+computed: P(won by the date, given its age in its stage) x value. It is additive (the
+contributions plus the new deals' expected revenue are the forecast's mean) and does not
+need a simulation per deal.
 
 The **weighted pipeline** (sum of value x stage win probability) is shown beside it: it
-ignores timing (deals that will not close by the date) and new deals.
+ignores timing (deals that will not close by the date, deals that have stalled) and new
+deals.
+
+What it does not see: deals are independent of each other (a team at its WIP limits wins
+more steadily than that), and tomorrow's pipeline behaves like the history's (a pipeline
+that slows down is forecast too optimistically). The back-test
+(:mod:`pullplan.analytics.revenue_backtest`) shows how far that goes on a board.
 """
 
 from __future__ import annotations
@@ -486,11 +507,12 @@ def forecast_revenue(
         counts = rng.poisson(model.weekly_rate * horizon_days / 7.0, size=trials)
         n = int(counts.sum())
         if n:
-            trial = np.repeat(np.arange(trials), counts)
-            value = model.values[rng.integers(0, model.values.size, size=n)]
             arrive = rng.integers(0, horizon_days, size=n)
-            won = rng.random(n) < won_within[horizon_days - arrive]
-            totals += np.bincount(trial[won], weights=value[won], minlength=trials)
+            won = np.flatnonzero(rng.random(n) < won_within[horizon_days - arrive])
+            # Values are drawn for the deals won only (they are independent of the rest).
+            trial = np.searchsorted(np.cumsum(counts), won, side="right")
+            value = model.values[rng.integers(0, model.values.size, size=won.size)]
+            totals += np.bincount(trial, weights=value, minlength=trials)
         # Exactly: rate x sum over arrival days of P(won in the days left) x mean value.
         expected_new = model.weekly_rate / 7.0 * float(won_within[1:].sum()) * float(model.values.mean())
 

@@ -6,12 +6,21 @@ from the first date with `min_history` days of history behind it to the last dat
 `horizon_days` have fully happened) it takes the log as it stood at the start of that date
 (:func:`log_as_of`: nothing that happened on or after it), learns the win/time model and
 the arrival rate from it (:func:`~pullplan.analytics.revenue.learn_model`), forecasts the
-revenue won in the next `horizon_days` days from the deals open then and new deals
+revenue won in the next `horizon_days` days from the deals open then, with their ages in
+their stages on that date, and new deals
 (:func:`~pullplan.analytics.revenue.forecast_revenue`, seeded per date so a replay is
 reproducible), and checks what happened: the values of the deals finished (won) in those
-days. The P% forecast "at least X won" came true when at least X was won.
+days, whether open then or arrived since. The P% forecast "at least X won" came true when
+at least X was won.
+
+The time base: the date is day 0 of the horizon, as today is for a forecast; the deals'
+stays, the arrival rate and the ages all end the day before it. What the log does not
+date is taken as it is now: a deal's value (values have no history), and a deal won,
+reopened and won again counts on its last win.
 
 A date before which no deal had been won or lost is skipped (no model can be learned).
+Dates a few days apart share most of their horizon, so their hits are not independent:
+read a hit rate over 18 dates as a few months' evidence, not 18 trials.
 """
 
 from __future__ import annotations
