@@ -4,7 +4,6 @@ entry's actor_name (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
-from conftest import PEOPLE
 
 from pullplan.services import items as item_service
 
@@ -28,7 +27,7 @@ def test_each_change_names_its_actor_and_a_change_by_no_one_names_none(team, api
     created, moved, blocked = response.json()
     assert (created["kind"], moved["kind"], blocked["kind"]) == ("created", "moved", "blocked")
     assert created["actor_id"] is not None and created["actor_name"]
-    assert (moved["actor_id"], moved["actor_name"]) == (team.users["bob"], PEOPLE["bob"])
+    assert (moved["actor_id"], moved["actor_name"]) == (team.users["bob"], "Bob Brown")
     assert (blocked["actor_id"], blocked["actor_name"]) == (None, None)
 
 
