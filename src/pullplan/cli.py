@@ -67,7 +67,6 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(lrm_app, name="lrm")
 app.add_typer(plan_app, name="plan")
-app.command("worker")(worker_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -977,6 +976,9 @@ app.command("import")(import_command)
 item_app.command("export")(items_export_command)
 item_app.command("import")(items_import_command)
 board_app.command("import-trello")(trello_import_command)
+
+
+app.command("worker")(worker_command)  # after serve and the others, in the help's list
 
 
 def main() -> None:
