@@ -77,15 +77,16 @@ class StageModel:
     per day since a deal entered it, `forward_hazard` and `lost_hazard` are the chances
     that a deal still in the stage at the start of that day moves on to `next_stage_id`
     (None: to done, won) or is lost on that day. The last entry of each is the constant
-    chance for that day and every later one (the tail, where fewer than `min_samples`
-    deals were left to learn from).
+    chance for that day and every later one (the tail, pooled where few deals were left
+    to learn from).
 
     A stage with too few deals (`pooled`), or a model built by hand, has no
     `forward_hazard`: then `won_hazard` and `lost_hazard` are the daily chances of being
-    won or lost of a deal still open, per day since it reached the stage, wherever it is
-    then (a model built by hand without them gets them from `win_probability` and
+    won or lost of a deal still open, wherever it is then, per day since it reached the
+    stage (pooled: since it arrived on the board; a deal's days in the stage stand for
+    them). A model built by hand without them gets them from `win_probability` and
     `days_to_close`: every deal decided after a time drawn from `days_to_close`, won with
-    the same chance whenever it is decided).
+    the same chance whenever it is decided.
     """
 
     stage_id: int
@@ -149,6 +150,8 @@ class RevenueModel:
         if days < 1 or not ages.size:
             return np.zeros(ages.size)
         sm = self.stages[stage_id]
+        # One row per distinct age (deals of the same age have the same chance).
+        ages, deal_age = np.unique(ages, return_inverse=True)
         if not sm.staged:
             chance = _exit_curves(sm.won_hazard, sm.lost_hazard, ages, days).sum(axis=1)
         else:
@@ -156,7 +159,7 @@ class RevenueModel:
             then = np.r_[0.0, np.cumsum(self._next_pmf(sm, days))]  # P(won within k days), k = 0..days
             # Moving on on day k leaves days - k days (that one included) to be won.
             chance = leave @ then[days - np.arange(days)]
-        return np.clip(chance, 0.0, 1.0)
+        return np.clip(chance, 0.0, 1.0)[deal_age.ravel()]
 
 
 @dataclass(frozen=True)
