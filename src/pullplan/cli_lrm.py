@@ -233,23 +233,6 @@ def templates(workspace: Workspace, as_json: JsonFlag = False) -> None:
             typer.echo(f"  {c['title']}  ({kind}, in {where}, due {c['offset_days']:+d} days)")
 
 
-def _child(text: str) -> dict:
-    """TITLE|TYPE|STAGE|OFFSET, the last three optional: "Landing page|Content||-14"."""
-    parts = [p.strip() for p in text.split("|")]
-    if len(parts) > 4 or not parts[0]:
-        raise InvalidInput("--child", f"{text!r} is not TITLE|TYPE|STAGE|OFFSET (only the title is needed).")
-    parts += [""] * (4 - len(parts))
-    title, work_type, stage, offset = parts
-    if offset and not offset.lstrip("+-").isdigit():
-        raise InvalidInput("--child", f"{text!r}: the offset {offset!r} is not a whole number of days.")
-    return {
-        "title": title,
-        "work_type": work_type or None,
-        "stage_name": stage or None,
-        "offset_days": int(offset or 0),
-    }
-
-
 @lrm_app.command("set-template")
 def set_template(
     workspace: Workspace,
@@ -268,21 +251,11 @@ def set_template(
     workspace_id = _workspace_id(db, workspace)
     types = {t.name.lower(): t.id for t in board_service.list_work_types(db, workspace_id)}
 
-    def type_id(name: str | None) -> int | None:
-        if name is None:
-            return None
-        if name.lower() not in types:
-            raise InvalidInput("work_type", f"there is no work type {name!r} in this workspace.")
-        return types[name.lower()]
-
-    children = []
-    for spec in child or []:
-        c = _child(spec)
-        children.append(
-            {**{k: x for k, x in c.items() if k != "work_type"}, "work_type_id": type_id(c["work_type"])}
-        )
+    if work_type.lower() not in types:
+        raise InvalidInput("work_type", f"there is no work type {work_type!r} in this workspace.")
+    children = aggregate_service.children_from_lines(db, workspace_id, child or [], "--child")
     template = aggregate_service.set_template(
-        db, actor_id=None, workspace_id=workspace_id, work_type_id=type_id(work_type), children=children
+        db, actor_id=None, workspace_id=workspace_id, work_type_id=types[work_type.lower()], children=children
     )
     if not template.children:
         typer.echo(f"{template.work_type_name} items are no longer split.")

@@ -138,7 +138,7 @@ def test_a_member_splits_an_aggregate_from_the_page(team, history, outsiders, in
     sign_in(bob, "bob")
     listed = bob.get(f"/workspaces/{team.workspace_id}/commit-by").text
     assert "Split now" in listed
-    assert "<strong>Campaign</strong>:\n    Brief <span class=\"muted\">(Campaign, +0 d)</span>" in listed
+    assert '<strong>Campaign</strong>:\n    Brief <span class="muted">(Campaign, +0 d)</span>' in listed
 
     split = bob.post(f"/workspaces/{team.workspace_id}/commit-by/split", data={"item_id": str(parent["id"])})
     before = snapshot()
@@ -165,3 +165,42 @@ def test_bad_ids_and_filters_never_answer_500(team):
         )
         _page_error(response, 422, "item_id")
     _page_error(team.client.get("/workspaces/999999/commit-by"), 404, "Workspace 999999 does not exist.")
+
+
+def test_a_manager_writes_a_split_template_one_child_a_line(team, in_process, sign_in, snapshot, outsiders):
+    alice = in_process()
+    sign_in(alice, "alice")
+    url = f"/workspaces/{team.workspace_id}/commit-by/templates"
+    campaign = str(team.work_types["Campaign"])
+
+    saved = alice.post(
+        url, data={"work_type_id": campaign, "children": "Brief | Deal | Next | -14\n\nLaunch\n"}
+    )
+
+    assert saved.status_code == 303
+    assert "The split template is saved." in alice.get(saved.headers["location"]).text
+    (template,) = alice.get(f"{API}/workspaces/{team.workspace_id}/split-templates").json()
+    assert [
+        (c["title"], c["work_type_name"], c["stage_name"], c["offset_days"]) for c in template["children"]
+    ] == [
+        ("Brief", "Deal", "Next", -14),
+        ("Launch", None, None, 0),
+    ]
+    before = snapshot()
+    for data, status, words in (
+        ({"work_type_id": campaign, "children": "Brief | Webinar"}, 422, "line 1: there is no work type"),
+        ({"work_type_id": campaign, "children": "Brief | | | soon"}, 422, "is not a whole number of days"),
+        (
+            {"work_type_id": campaign, "children": "a | b | c | d | e"},
+            422,
+            "is not TITLE | TYPE | STAGE | OFFSET",
+        ),
+        (
+            {"work_type_id": str(outsiders.work_types["Deal"]), "children": "Brief"},
+            422,
+            "is not in this workspace",
+        ),
+        ({"work_type_id": "abc", "children": "Brief"}, 422, "work_type_id"),
+    ):
+        _page_error(alice.post(url, data=data), status, words)
+    assert snapshot() == before

@@ -538,6 +538,7 @@ PAGES |= {  # probed in test_commit_by_page.py
     "GET /workspaces/{workspace_id}/commit-by",
     "POST /workspaces/{workspace_id}/commit-by/settings",
     "POST /workspaces/{workspace_id}/commit-by/split",
+    "POST /workspaces/{workspace_id}/commit-by/templates",
 }
 # What a token may not do, however high its role: an administrator's work, and making tokens
 # (a leaked token must not outlive its revocation by minting another).

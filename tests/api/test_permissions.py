@@ -86,6 +86,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "GET /workspaces/{workspace_id}/commit-by":                        (200, 200, 200, 404, 303),
     "POST /workspaces/{workspace_id}/commit-by/settings":              (303, 403, 403, 404, 303),
     "POST /workspaces/{workspace_id}/commit-by/split":                 (303, 303, 403, 404, 303),
+    "POST /workspaces/{workspace_id}/commit-by/templates":             (303, 403, 403, 404, 303),
     "POST /api/v1/boards/{board_id}/items":                            (201, 201, 403, 404, 401),
     "GET /api/v1/items/{item_id}":                                     (200, 200, 200, 404, 401),
     "PATCH /api/v1/items/{item_id}":                                   (200, 200, 403, 404, 401),
@@ -448,6 +449,10 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
                 "time_zone": "UTC",
             }
         },
+    ),
+    "POST /workspaces/{workspace_id}/commit-by/templates": lambda w, who: Call(
+        f"/workspaces/{w.team.workspace_id}/commit-by/templates",
+        {"data": {"work_type_id": str(w.team.work_types["Deal"]), "children": f"Call {w.unique()} | | | -3"}},
     ),
     "POST /workspaces/{workspace_id}/commit-by/split": lambda w, who: Call(
         f"/workspaces/{w.team.workspace_id}/commit-by/split", {"data": {"item_id": str(w.aggregate())}}

@@ -154,7 +154,7 @@ def test_a_template_is_set_from_the_command_line(workspace):
         }
     ]
     bad = run(workspace, "lrm", "set-template", "Team", "Campaign", "--child", "Brief|Webinar", expect=2)
-    assert "no work type 'Webinar'" in bad.stderr
+    assert "--child: line 1: there is no work type 'Webinar' here." in bad.stderr
     assert "no longer split" in run(workspace, "lrm", "set-template", "Team", "Campaign").stdout
 
 

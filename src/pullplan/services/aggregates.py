@@ -141,6 +141,39 @@ def set_template(
     return SplitTemplate(work_type_id, type_name, template)
 
 
+def children_from_lines(db: Database, workspace_id: int, lines: Sequence[str], field: str) -> list[dict]:
+    """Template children written one per line as `TITLE | TYPE | STAGE | OFFSET` (only the
+    title is needed; TYPE is a work type's name), as set_template takes them."""
+    with db.read() as session:
+        types = {
+            name.lower(): i
+            for i, name in session.execute(
+                select(WorkTypeRow.id, WorkTypeRow.name).where(WorkTypeRow.workspace_id == workspace_id)
+            )
+        }
+    children = []
+    for n, line in enumerate(x for x in lines if x.strip()):
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) > 4 or not parts[0]:
+            raise InvalidInput(field, f"line {n + 1}: {line[:80]!r} is not TITLE | TYPE | STAGE | OFFSET.")
+        title, work_type, stage, offset = parts + [""] * (4 - len(parts))
+        if work_type and work_type.lower() not in types:
+            raise InvalidInput(field, f"line {n + 1}: there is no work type {work_type[:60]!r} here.")
+        if offset and not offset.lstrip("+-").isdigit():
+            raise InvalidInput(
+                field, f"line {n + 1}: the offset {offset[:20]!r} is not a whole number of days."
+            )
+        children.append(
+            {
+                "title": title,
+                "work_type_id": types[work_type.lower()] if work_type else None,
+                "stage_name": stage or None,
+                "offset_days": int(offset or 0),
+            }
+        )
+    return children
+
+
 def _work_type_name(session: Session, workspace_id: int, work_type_id: object, field: str) -> str:
     if isinstance(work_type_id, bool) or not isinstance(work_type_id, int):
         raise InvalidInput(field, "must be the id of a work type.")

@@ -27,7 +27,11 @@ Member = Annotated[Principal, allow(Role.MEMBER, on="workspace")]
 Manager = Annotated[Principal, allow(Role.MANAGER, on="workspace")]
 OptionalId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MESSAGES = {"settings": "The LRM settings are saved.", "split": "The item is split into its children."}
+MESSAGES = {
+    "settings": "The LRM settings are saved.",
+    "split": "The item is split into its children.",
+    "template": "The split template is saved.",
+}
 
 
 def _page(
@@ -74,6 +78,7 @@ def _page(
             "settings": lrm_settings.get_settings(db, workspace_id).as_dict(),
             "templates": templates,
             "split_templates": aggregates.list_templates(db, workspace_id),
+            "work_types": board_service.list_work_types(db, workspace_id),
             "weekdays": list(enumerate(WEEKDAY_NAMES, start=1)),
             "can_split": at_least(role, Role.MEMBER),
             "can_manage": at_least(role, Role.MANAGER),
@@ -156,6 +161,30 @@ def save_settings(
     except InvalidInput as e:
         return _page(request, db, principal, workspace_id, problem=e.message, status_code=422)
     return RedirectResponse(f"/workspaces/{workspace_id}/commit-by?done=settings", status_code=303)
+
+
+@router.post("/workspaces/{workspace_id}/commit-by/templates", response_class=HTMLResponse)
+def save_template(
+    request: Request,
+    workspace_id: PathId,
+    db: DB,
+    principal: Manager,
+    work_type_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    children: Annotated[str, Form(max_length=20_000)] = "",
+):
+    """A work type's split template, one child a line: TITLE | TYPE | STAGE | OFFSET."""
+    try:
+        lines = aggregates.children_from_lines(db, workspace_id, children.splitlines(), "children")
+        aggregates.set_template(
+            db,
+            actor_id=principal.user_id,
+            workspace_id=workspace_id,
+            work_type_id=work_type_id,
+            children=lines,
+        )
+    except InvalidInput as e:
+        return _page(request, db, principal, workspace_id, problem=e.message, status_code=422)
+    return RedirectResponse(f"/workspaces/{workspace_id}/commit-by?done=template", status_code=303)
 
 
 @router.post("/workspaces/{workspace_id}/commit-by/split", response_class=HTMLResponse)
