@@ -71,11 +71,18 @@ def test_the_commit_by_page_lists_due_and_late_options_by_date_with_why(
     assert browser_log.problems() == [] and browser_log.bad_responses == []
 
 
-def test_a_manager_changes_the_buffer_and_the_dates_move(page, sign_in, demo_workspace_id, api):
+def test_a_manager_changes_the_buffer_and_the_dates_move(page, sign_in, demo_workspace_id, api, screenshot):
     before = {r["item_id"]: r for r in api.get(f"/workspaces/{demo_workspace_id}/commit-by").json()}
     page.goto(f"/workspaces/{demo_workspace_id}/commit-by")
     sign_in(page, "alice", DEMO_PASSWORD)
     try:
+        page.locator("details.template-forms summary").click()
+        campaign = page.locator("form.template-form").filter(has_text="Save Campaign template")
+        expect(campaign.locator("textarea")).to_have_value(
+            re.compile(r"^Brief and audience \| Campaign \|  \| -28\n")
+        )
+        page.locator(".lrm-settings").scroll_into_view_if_needed()
+        assert screenshot(page, "commit-by-manager").stat().st_size > 0
         page.get_by_label("Standard", exact=True).last.fill("14")  # the standard class's buffer
         page.get_by_role("button", name="Save settings").click()
 
