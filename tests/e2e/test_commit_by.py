@@ -99,3 +99,19 @@ def test_a_manager_changes_the_buffer_and_the_dates_move(page, sign_in, demo_wor
             assert r["commit_by"] <= was  # seven more days of buffer: never later
     finally:
         api.patch(f"/workspaces/{demo_workspace_id}/lrm-settings", json={"class_buffers": {"standard": None}})
+
+
+def test_an_aggregate_card_shows_its_childrens_progress(page, sign_in, demo_boards, api, browser_log):
+    board = demo_boards["Marketing"]
+    view = api.get(f"/boards/{board}/view").json()
+    parents = {card["parent_id"] for stage in view["stages"] for card in stage["items"]} - {None}
+    assert parents, "the demo has a campaign split into children"
+    parent = min(parents)
+    aggregate = api.get(f"/items/{parent}/aggregate").json()
+    page.goto(f"/boards/{board}")
+    sign_in(page, "carol", DEMO_PASSWORD)
+    expect(page.locator(f'li.card[data-item-id="{parent}"] .aggregate-progress')).to_have_text(
+        f"{aggregate['progress']['done']} of {aggregate['progress']['total']} done"
+    )
+    assert page.locator(".aggregate-progress").count() == len(parents)
+    assert browser_log.problems() == [] and browser_log.bad_responses == []

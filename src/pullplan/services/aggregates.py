@@ -432,6 +432,12 @@ def children_progress(
     return {parent_id: progress(k) for parent_id, k in kinds.items()}
 
 
+def board_progress(db: Database, board_id: int) -> dict[int, AggregateProgress]:
+    """The progress of every aggregate on a board, by the parent's id."""
+    with db.read() as session:
+        return children_progress(session, board_id=board_id)
+
+
 def _aggregate(session: Session, item_id: int) -> Aggregate:
     item = load_item(session, item_id)
     if item is None:

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 from pullplan.domain.board import Lane, StageKind
 from pullplan.domain.items import age_days
 from pullplan.domain.permissions import Role, at_least
+from pullplan.services import aggregates, lrm
 from pullplan.services import boards as service
-from pullplan.services import lrm
 from pullplan.services.accounts import Principal, list_members
 from pullplan.services.boards import BoardView
 from pullplan.storage.database import Database
@@ -94,6 +94,7 @@ def board_page(
             db,
             view,
             lrm_by_item=lrm_by_item,
+            progress=aggregates.board_progress(db, board_id),
             aging_days=aging.days if aging else None,
             last_transition=last_transition,
             # Only what the server would allow is offered; the move API checks again.
@@ -108,6 +109,7 @@ def board_context(
     *,
     lrm_by_item: dict,
     aging_days: int | None,
+    progress: dict | None = None,
     last_transition: int,
     can_move: bool,
 ) -> dict:
@@ -142,6 +144,7 @@ def board_context(
         "age": lambda item: age_days(item, today),
         "commitment_after": last_option.id if last_option and first_committed else None,
         "lrm": lrm_by_item,
+        "progress": progress or {},
         "aging_days": aging_days,
         "last_transition": last_transition,
         "lanes": lanes,
