@@ -14,6 +14,12 @@ API = "/api/v1"
 
 
 @pytest.fixture
+def api_url(database_url: str) -> str:
+    """On a SQLite file and on PostgreSQL."""
+    return database_url
+
+
+@pytest.fixture
 def crm(team):
     """A CRM source of the team's workspace, and a rule: when the CRM says a deal reached
     `proposal`, create a proposal-support item on the board."""
