@@ -3,7 +3,15 @@ same transaction as the change."""
 
 from __future__ import annotations
 
+import pytest
+
 API = "/api/v1"
+
+
+@pytest.fixture
+def api_url(database_url: str) -> str:
+    """On a SQLite file and on PostgreSQL."""
+    return database_url
 
 
 def add_rule(team, **data) -> dict:
