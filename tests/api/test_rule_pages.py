@@ -105,10 +105,12 @@ def test_the_notification_list_shows_what_rules_said_and_marks_it_read(team, in_
     assert "Fired 1 time, last " in bob.get(f"/workspaces/{team.workspace_id}/rules").text
     assert f'href="/workspaces/{team.workspace_id}/notifications"' in page.text  # the nav link
 
+    assert '<span class="unread-count" title="1 unread">1</span>' in page.text  # in the header
     marked = bob.post(f"/workspaces/{team.workspace_id}/notifications/read", data={"csrf_token": csrf})
     assert marked.status_code == 303
     page = bob.get(f"/workspaces/{team.workspace_id}/notifications")
     assert 'class="notification unread"' not in page.text and "Mark all read" not in page.text
+    assert "unread-count" not in page.text
 
 
 def test_a_manager_adds_an_inbound_source_and_sees_its_secret_once(team, in_process, sign_in):

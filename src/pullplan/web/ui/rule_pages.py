@@ -248,4 +248,17 @@ def workspace_nav(context) -> str | None:
     return f"/workspaces/{workspace_id}" if workspace_id is not None else None
 
 
-templates.env.globals.update(workspace_nav=workspace_nav)
+@pass_context
+def unread_notifications(context) -> int:
+    """How many notifications of the nav's workspace are unread (0 for none to show)."""
+    nav = workspace_nav(context)
+    if nav is None:
+        return 0
+    workspace_id = int(nav.rsplit("/", 1)[1])
+    principal = context.get("principal")
+    if principal is None or principal.role_in(workspace_id) is None:
+        return 0
+    return notification_service.unread_count(context["request"].app.state.db, workspace_id=workspace_id)
+
+
+templates.env.globals.update(workspace_nav=workspace_nav, unread_notifications=unread_notifications)
