@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 API = "/api/v1"
 FUZZ_EXAMPLES = {GenerationMode.POSITIVE: 30, GenerationMode.NEGATIVE: 15}  # per operation
+RETRY_EXAMPLES = 120  # positive examples for an operation none of whose examples succeeded
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 # What no token may do, whatever its role: an administrator's work, and making tokens.
 REFUSED_TO_TOKENS = {
@@ -51,6 +52,7 @@ REFERENCES = {
     "body.constraint_id": "constraints",
     "body.week": "weeks",
     "body.performer_board_id": "boards",
+    "body.due_date": "future_dates",  # a date a handoff may still be asked for
 }
 
 
@@ -99,8 +101,12 @@ def ids(team, client) -> dict:
         "work_types": list(team.work_types.values()),
         "people": list(team.users.values()),
         "items": [item["id"]],
+        "future_dates": [(dt.date.today() + dt.timedelta(days=d)).isoformat() for d in (14, 45)],
     }
     found["per_operation"]["POST /api/v1/items/{item_id}/split"] = {"item_id": _aggregate(team, client)}
+    # Other operations archive and discard the shared item; a handoff is asked for an open one.
+    asking = team.create_item("Renewal deal", stage="Ideas")["id"]
+    found["per_operation"]["POST /api/v1/items/{item_id}/handoffs"] = {"item_id": asking}
     return found
 
 
@@ -226,7 +232,14 @@ def _rule_objects(team, client) -> dict:
     }
 
 
-def fuzz(operation, mode: GenerationMode, bearer: dict[str, str], ids: dict, seen: Counter) -> None:
+def fuzz(
+    operation,
+    mode: GenerationMode,
+    bearer: dict[str, str],
+    ids: dict,
+    seen: Counter,
+    examples: int | None = None,
+) -> None:
     """Send one operation's examples of one mode; raise the first failure. `seen` counts the
     answers by status class."""
     names = set(re.findall(r"{(\w+)}", operation.path))
@@ -237,7 +250,7 @@ def fuzz(operation, mode: GenerationMode, bearer: dict[str, str], ids: dict, see
 
     @given(case=operation.as_strategy(mode, path_parameters=path))
     @settings(
-        max_examples=FUZZ_EXAMPLES[mode],
+        max_examples=examples or FUZZ_EXAMPLES[mode],
         derandomize=True,
         database=None,
         deadline=None,
@@ -273,8 +286,17 @@ def test_every_operation_answers_as_its_schema_says(app, bearer, ids):
             except (Exception, FailureGroup) as e:  # noqa: BLE001 - report every operation's failure
                 failures.append(f"{operation.label} ({mode.value}): {e}")
         if not seen[2] and operation.label not in REFUSED_TO_TOKENS | SIGNED_ONLY:
-            never_succeeded.append(operation.label)
+            # Derandomized examples shift whenever the schema changes; before calling the
+            # operation unreachable, give it more valid-looking examples.
+            try:
+                fuzz(operation, GenerationMode.POSITIVE, bearer, ids, seen, examples=RETRY_EXAMPLES)
+            except (Exception, FailureGroup) as e:  # noqa: BLE001
+                failures.append(f"{operation.label} (retry): {e}")
+            if not seen[2]:
+                never_succeeded.append(operation.label)
 
     assert len(operations) >= 40, "the operations were not found in /openapi.json"
     assert not failures, f"{len(failures)} operations failed:\n" + "\n\n".join(failures)
-    assert never_succeeded == [], "no example got past validation: pin more ids in REFERENCES"
+    assert never_succeeded == [], (
+        f"no example got past validation (pin more ids in REFERENCES): {never_succeeded}"
+    )

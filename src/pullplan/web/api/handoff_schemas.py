@@ -17,6 +17,19 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class HandoffCreate(Strict):
     """Ask a board (and a person on it, or anyone there) for something, by a date."""
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "performer_board_id": 1,
+                    "title": "Case study for the renewal",
+                    "conditions": "One page, approved by the customer",
+                    "due_date": "2030-01-15",
+                }
+            ]
+        }
+    }
+
     performer_board_id: Id
     title: Title
     conditions: Conditions

@@ -135,6 +135,19 @@ class TaskRead(Read):
 
 
 class ConstraintCreate(Strict):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "item_id": 1,
+                    "category": "approval",
+                    "description": "Legal has not approved the claims",
+                    "need_by": "2030-01-15",
+                }
+            ]
+        }
+    }
+
     plan_task_id: Id | None = None
     item_id: Id | None = None
     category: ConstraintCategory
@@ -253,6 +266,8 @@ class OutcomeIn(Strict):
 
 
 class WeekCloseRequest(Strict):
+    model_config = {"json_schema_extra": {"examples": [{"week": "2026-11-16", "outcomes": []}]}}
+
     week: dt.date
     outcomes: Annotated[list[OutcomeIn], Field(max_length=500)]
 

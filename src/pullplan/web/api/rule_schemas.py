@@ -43,6 +43,18 @@ class ActionIn(Strict):
 
 
 class RuleCreate(Strict):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "name": "Blocked items",
+                    "event": "item.blocked",
+                    "actions": [{"kind": "notify", "message": "{title} is blocked"}],
+                }
+            ]
+        }
+    }
+
     name: RuleName
     event: EventKind
     days: Annotated[int, Field(ge=0, le=365)] | None = Field(default=None, description="item.due_soon only")

@@ -81,6 +81,13 @@ class StageCreate(Strict):
 
 
 class StageAdd(StageCreate):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"name": "Review", "kind": "committed", "wip_limit": 3, "wip_mode": "reason", "position": 1}
+            ]
+        }
+    }
     position: Annotated[int, Field(ge=0, le=1000)] | None = None
 
 
@@ -151,6 +158,21 @@ class AllocationRead(Read):
 
 
 class BoardCreate(Strict):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "name": "Events",
+                    "stages": [
+                        {"name": "Ideas", "kind": "option"},
+                        {"name": "Preparing", "kind": "committed", "wip_limit": 3, "wip_mode": "block"},
+                        {"name": "Held", "kind": "done"},
+                    ],
+                    "lanes": [{"name": "Fixed date", "class_of_service": "fixed_date", "wip_limit": 2}],
+                }
+            ]
+        }
+    }
     name: LongName
     description: Text = ""
     stages: Annotated[list[StageCreate], Field(min_length=2, max_length=30)]
