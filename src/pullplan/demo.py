@@ -1004,7 +1004,7 @@ class _Simulation:
         self._move(run, item, run.discarded, t, actor, decision, reason)
         self._pull_later(run, t + PULL_DELAY)  # its place is free
 
-    # writes (in memory), the same effects as services.items._apply_move
+    # writes (in memory), the same effects as services.items.write_move
 
     def _assign(self, item: _Item, owner: int, t: int) -> None:
         item.owner = owner

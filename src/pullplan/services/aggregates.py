@@ -39,6 +39,7 @@ from pullplan.storage.repositories import (
     load_item,
     load_items,
     load_wip,
+    load_wip_counts,
 )
 from pullplan.storage.tables import ItemRow, StageRow, WorkTypeRow
 
@@ -381,7 +382,7 @@ def _create_child(session, board, parent, plan: ChildPlan, wip: list, draft_id, 
 def _finish_parent(session: Session, parent_id: int, now: datetime, actor_id: int | None) -> None:
     """Move the parent to its board's done stage when all its children are done; nothing
     when it cannot be (blocked, say): the parent then waits for a person."""
-    from pullplan.services.items import _apply_move  # the one way a move is written
+    from pullplan.services.items import write_move  # the one way a move is written
 
     parent = load_item(session, parent_id, lock=True)
     if parent is None or parent.archived:
@@ -393,11 +394,11 @@ def _finish_parent(session: Session, parent_id: int, now: datetime, actor_id: in
     target = next((s for s in board.stages if s.kind == StageKind.DONE), None)
     if target is None:
         return
-    decision = decide_pull(board, parent, target.id, load_wip(session, board))
+    decision = decide_pull(board, parent, target.id, load_wip_counts(session, board, excluding=parent.id))
     if not decision.allowed:
         return
     reason = f"All its {done.total} children are done."
-    moved = _apply_move(session, board, parent, target.id, now, actor_id, decision, reason)
+    moved = write_move(session, board, parent, target.id, now, actor_id, decision, reason)
     after_move(session, board=board, before=parent, after=moved, now=now, actor_id=actor_id)
 
 

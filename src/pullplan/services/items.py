@@ -264,7 +264,7 @@ def move_item(
             session.execute(update(ItemRow).where(ItemRow.id == item.id).values(lane_id=to_lane_id))
             lane = {"lane_id": [item.lane_id, to_lane_id]}
             item = replace(item, lane_id=to_lane_id)
-        moved = _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason, lane)
+        moved = write_move(session, board, item, to_stage_id, now, actor_id, decision, reason, lane)
         # A parent crossing the commitment point is split; a last child done finishes its parent.
         aggregates.after_move(
             session, board=board, before=item, after=moved, now=now, actor_id=actor_id, reason=reason
@@ -596,9 +596,9 @@ def _domain_fields(values: dict) -> dict:
     return fields
 
 
-def _apply_move(session, board, item, to_stage_id, now, actor_id, decision, reason, details=None) -> WorkItem:
-    """Write the move and its log rows (`details` adds to the move's); return the item as it
-    now stands."""
+def write_move(session, board, item, to_stage_id, now, actor_id, decision, reason, details=None) -> WorkItem:
+    """Write a decided move and its log rows (`details` adds to the move's); return the item as
+    it now stands. The one way a move is written: pulls, aggregate parents, rule actions."""
     target = board.stage(to_stage_id)
     committed_at = item.committed_at
     if committed_at is None and target.kind in (StageKind.COMMITTED, StageKind.DONE):

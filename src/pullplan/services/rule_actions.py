@@ -18,7 +18,7 @@ from pullplan.domain.board import Board, ClassOfService, StageKind
 from pullplan.domain.items import TransitionKind, WorkItem
 from pullplan.domain.pull_policy import decide_change, decide_pull
 from pullplan.domain.rules import ActionKind, Event, PlannedAction
-from pullplan.storage.repositories import append_transition, load_board, load_item, load_wip
+from pullplan.storage.repositories import append_transition, load_board, load_item, load_wip_counts
 from pullplan.storage.rule_tables import NotificationRow, OutboxRow, WebhookTargetRow
 from pullplan.storage.tables import BlockerRow, BoardRow, ItemRow, WorkTypeRow
 
@@ -96,7 +96,7 @@ def _create_item(session, workspace_id, rule_id, rule_name, event, planned, now,
         work_type_id=work_type_id,
         due_date=due,
     )
-    decision = decide_pull(board, draft, stage.id, load_wip(session, board))
+    decision = decide_pull(board, draft, stage.id, load_wip_counts(session, board))
     if not decision.allowed:
         raise ActionFailed(f"{stage.name} refused it: " + " ".join(decision.reasons))
     external = planned.external_ref
@@ -153,37 +153,13 @@ def _move_item(session, workspace_id, rule_id, rule_name, event, planned, now, t
         raise ActionFailed(f"the board {board.name} has no stage {planned.action.stage!r}")
     if stage.id == item.stage_id:
         return f"#{item.id} is already in {stage.name}", item.id
-    decision = decide_pull(board, item, stage.id, load_wip(session, board))
+    from pullplan.services.items import write_move  # the one way a move is written
+
+    decision = decide_pull(board, item, stage.id, load_wip_counts(session, board, excluding=item.id))
     if not decision.allowed:
         raise ActionFailed(f"{stage.name} refused #{item.id}: " + " ".join(decision.reasons))
-    committed_at = item.committed_at
-    if committed_at is None and stage.kind in (StageKind.COMMITTED, StageKind.DONE):
-        committed_at = now
-    done_at = (item.done_at or now) if stage.kind == StageKind.DONE else None
-    session.execute(
-        update(ItemRow)
-        .where(ItemRow.id == item.id)
-        .values(
-            stage_id=stage.id,
-            stage_entered_at=now,
-            updated_at=now,
-            ready=False,
-            committed_at=committed_at,
-            done_at=done_at,
-        )
-    )
-    append_transition(
-        session,
-        item_id=item.id,
-        board_id=board.id,
-        at=now,
-        kind=TransitionKind.MOVED,
-        actor_id=None,
-        from_stage_id=item.stage_id,
-        to_stage_id=stage.id,
-        reason=RULE_REASON.format(name=rule_name)[:500],
-        details={"rule_id": rule_id},
-    )
+    reason = RULE_REASON.format(name=rule_name)[:500]
+    write_move(session, board, item, stage.id, now, None, decision, reason, {"rule_id": rule_id})
     return f"moved #{item.id} to {stage.name}", item.id
 
 
@@ -193,7 +169,7 @@ def _promote(session, workspace_id, rule_id, rule_name, event, planned, now, tod
         return f"#{item.id} is already expedite", item.id
     lane = next((lane for lane in board.lanes if lane.class_of_service == ClassOfService.EXPEDITE), None)
     after = replace(item, class_of_service=ClassOfService.EXPEDITE, lane_id=lane.id if lane else item.lane_id)
-    decision = decide_change(board, item, after, load_wip(session, board))
+    decision = decide_change(board, item, after, load_wip_counts(session, board, excluding=item.id))
     if not decision.allowed:
         raise ActionFailed(f"#{item.id} cannot be expedited: " + " ".join(decision.reasons))
     changes = {"class_of_service": [item.class_of_service.value, "expedite"]}
