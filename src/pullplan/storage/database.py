@@ -7,6 +7,8 @@ the board row (and the item) with SELECT ... FOR UPDATE before it counts.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -33,10 +35,10 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
-        # SQLite has one writer at a time. Threads of this process queue on a lock, handed
-        # over at once, instead of polling SQLite's busy handler (which sleeps up to 100 ms
-        # between tries); other processes still wait through the busy timeout.
-        self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
+        # SQLite has one writer at a time. Writers queue on locks handed over at once instead
+        # of polling SQLite's busy handler (which sleeps up to 100 ms between tries): threads
+        # of this process on a lock, processes on a file lock beside the database.
+        self._write_lock = _WriterLock(self.url.database) if self.is_sqlite else nullcontext()
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -80,3 +82,37 @@ class Database:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+
+
+class _WriterLock:
+    """One writer at a time across the threads of this process (a lock) and across the
+    processes of this database (an exclusive `flock` on `<database>-writer`). The file is
+    opened once per process: a lock inherited through fork would be shared, not exclusive."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}-writer" if database and database != ":memory:" else None
+        self._file: tuple[int, int] | None = None  # (pid, file descriptor)
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._path is None:
+            return
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_exc) -> None:
+        try:
+            if self._path is not None:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _descriptor(self) -> int:
+        pid = os.getpid()
+        if self._file is None or self._file[0] != pid:
+            self._file = (pid, os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600))
+        return self._file[1]
