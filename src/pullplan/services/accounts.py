@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pullplan.domain.permissions import Role, at_least, lower
@@ -183,10 +183,13 @@ def ensure_admin(db: Database) -> str | None:
 # --- memberships ----------------------------------------------------------------------------
 
 
+_ROLES = select(MembershipRow.workspace_id, MembershipRow.role).where(
+    MembershipRow.user_id == bindparam("user_id")
+)
+
+
 def roles_of(session: Session, user_id: int) -> dict[int, Role]:
-    rows = session.execute(
-        select(MembershipRow.workspace_id, MembershipRow.role).where(MembershipRow.user_id == user_id)
-    )
+    rows = session.execute(_ROLES, {"user_id": user_id})
     return {ws: Role(role) for ws, role in rows}
 
 
@@ -318,22 +321,51 @@ def sign_out(db: Database, token: str) -> None:
         session.execute(delete(BrowserSessionRow).where(BrowserSessionRow.token_hash == digest(token)))
 
 
+_USER_COLUMNS = (UserRow.id, UserRow.username, UserRow.display_name, UserRow.is_admin)
+# Who holds a session or a token: one read each (with the user's roles, two), built once.
+_SESSION_CALLER = (
+    select(
+        BrowserSessionRow.id.label("session_id"),
+        BrowserSessionRow.csrf_token,
+        BrowserSessionRow.expires_at,
+        BrowserSessionRow.last_seen_at,
+        *_USER_COLUMNS,
+    )
+    .join(UserRow, UserRow.id == BrowserSessionRow.user_id)
+    .where(BrowserSessionRow.token_hash == bindparam("token_hash"), UserRow.disabled_at.is_(None))
+)
+_TOKEN_CALLER = (
+    select(
+        ApiTokenRow.id.label("token_id"),
+        ApiTokenRow.workspace_id,
+        ApiTokenRow.role,
+        ApiTokenRow.last_used_at,
+        *_USER_COLUMNS,
+    )
+    .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+    .where(
+        ApiTokenRow.token_hash == bindparam("token_hash"),
+        ApiTokenRow.revoked_at.is_(None),
+        UserRow.disabled_at.is_(None),
+    )
+)
+
+
 def session_principal(db: Database, token: str, *, now: datetime | None = None) -> Principal | None:
     """The user of a live session: within both the idle and the absolute expiry."""
     now = now or utcnow()
     with db.read() as session:
-        row = session.scalar(select(BrowserSessionRow).where(BrowserSessionRow.token_hash == digest(token)))
+        row = session.execute(_SESSION_CALLER, {"token_hash": digest(token)}).one_or_none()
         if row is None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE <= now:
             return None
-        user = session.get(UserRow, row.user_id)
-        if user is None or user.disabled_at is not None:
-            return None
-        principal = _principal(session, user, "session", csrf_token=row.csrf_token)
+        principal = _principal(session, row, "session", csrf_token=row.csrf_token)
         stale = now - row.last_seen_at >= TOUCH_EVERY
     if stale:
         with db.write() as session:
             session.execute(
-                update(BrowserSessionRow).where(BrowserSessionRow.id == row.id).values(last_seen_at=now)
+                update(BrowserSessionRow)
+                .where(BrowserSessionRow.id == row.session_id)
+                .values(last_seen_at=now)
             )
     return principal
 
@@ -411,23 +443,23 @@ def revoke_token(db: Database, *, token_id: int, by: Principal, now: datetime | 
 def token_principal(db: Database, token: str, *, now: datetime | None = None) -> Principal | None:
     now = now or utcnow()
     with db.read() as session:
-        row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == digest(token)))
-        if row is None or row.revoked_at is not None:
-            return None
-        user = session.get(UserRow, row.user_id)
-        if user is None or user.disabled_at is not None:
+        row = session.execute(_TOKEN_CALLER, {"token_hash": digest(token)}).one_or_none()
+        if row is None:
             return None
         principal = _principal(
-            session, user, "token", token_workspace_id=row.workspace_id, token_role=Role(row.role)
+            session, row, "token", token_workspace_id=row.workspace_id, token_role=Role(row.role)
         )
         stale = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
     if stale:
         with db.write() as session:
-            session.execute(update(ApiTokenRow).where(ApiTokenRow.id == row.id).values(last_used_at=now))
+            session.execute(
+                update(ApiTokenRow).where(ApiTokenRow.id == row.token_id).values(last_used_at=now)
+            )
     return principal
 
 
-def _principal(session: Session, user: UserRow, via: str, **extra) -> Principal:
+def _principal(session: Session, user, via: str, **extra) -> Principal:
+    """`user`: a UserRow, or a row of the user's columns."""
     return Principal(
         user_id=user.id,
         username=user.username,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from pullplan.domain.board import Board, ClassOfService, StageKind
@@ -473,8 +473,24 @@ def _board(session: Session, board_id: int, *, lock: bool = False) -> Board:
     return board
 
 
+_ITEM_BOARD = select(ItemRow.board_id).where(ItemRow.id == bindparam("item_id"))
+# A move's write, built once (the SET values are bound as `to_*`).
+_MOVE = (
+    update(ItemRow)
+    .where(ItemRow.id == bindparam("item_id"))
+    .values(
+        stage_id=bindparam("to_stage_id"),
+        stage_entered_at=bindparam("to_entered_at", type_=ItemRow.stage_entered_at.type),
+        updated_at=bindparam("to_updated_at", type_=ItemRow.updated_at.type),
+        ready=False,
+        committed_at=bindparam("to_committed_at", type_=ItemRow.committed_at.type),
+        done_at=bindparam("to_done_at", type_=ItemRow.done_at.type),
+    )
+)
+
+
 def _board_and_item(session: Session, item_id: int) -> tuple[Board, WorkItem]:
-    board_id = session.scalar(select(ItemRow.board_id).where(ItemRow.id == item_id))
+    board_id = session.scalar(_ITEM_BOARD, {"item_id": item_id})
     if board_id is None:
         raise NotFound("Item", item_id)
     board = _board(session, board_id, lock=True)
@@ -615,16 +631,15 @@ def write_move(session, board, item, to_stage_id, now, actor_id, decision, reaso
         done_at=done_at,
     )
     session.execute(
-        update(ItemRow)
-        .where(ItemRow.id == item.id)
-        .values(
-            stage_id=target.id,
-            stage_entered_at=now,
-            updated_at=now,
-            ready=False,
-            committed_at=committed_at,
-            done_at=done_at,
-        )
+        _MOVE,
+        {
+            "item_id": item.id,
+            "to_stage_id": target.id,
+            "to_entered_at": now,
+            "to_updated_at": now,
+            "to_committed_at": committed_at,
+            "to_done_at": done_at,
+        },
     )
     append_transition(
         session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -263,6 +263,18 @@ def claim(
         return None
 
 
+_ITEM_RULES = (
+    select(RuleRow.id, RuleRow.spec, BoardRow.workspace_id)
+    .join(BoardRow, BoardRow.workspace_id == RuleRow.workspace_id)
+    .join(ItemRow, ItemRow.board_id == BoardRow.id)
+    .where(
+        ItemRow.id == bindparam("item_id"),
+        RuleRow.enabled.is_(True),
+        RuleRow.event.in_(bindparam("events", expanding=True)),
+    )
+)
+
+
 def item_event(
     session: Session,
     kind: EventKind,
@@ -277,16 +289,7 @@ def item_event(
     if decision is not None and any(f.code in WIP_CODES for f in decision.findings):
         kinds.add(EventKind.WIP_BREACHED)
     # One read on every item write: the enabled rules of the item's workspace on these events.
-    found = session.execute(
-        select(RuleRow.id, RuleRow.spec, BoardRow.workspace_id)
-        .join(BoardRow, BoardRow.workspace_id == RuleRow.workspace_id)
-        .join(ItemRow, ItemRow.board_id == BoardRow.id)
-        .where(
-            ItemRow.id == item_id,
-            RuleRow.enabled.is_(True),
-            RuleRow.event.in_([k.value for k in kinds]),
-        )
-    ).all()
+    found = session.execute(_ITEM_RULES, {"item_id": item_id, "events": [k.value for k in kinds]}).all()
     if not found:
         return []
     workspace_id = found[0].workspace_id

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, String, and_, func, select, type_coerce
+from sqlalchemy import DateTime, String, and_, bindparam, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from pullplan.domain.board import (
@@ -60,25 +60,33 @@ def lane_of(row: LaneRow) -> Lane:
     )
 
 
+# The statements of a pull, built once: building a statement costs more than running it.
+_BOARD = select(BoardRow).where(BoardRow.id == bindparam("board_id"))
+_BOARD_LOCKED = _BOARD.with_for_update()  # PostgreSQL: every pull on the board waits here
+_STAGES = select(StageRow).where(StageRow.board_id == bindparam("board_id"))
+_LANES = select(LaneRow).where(LaneRow.board_id == bindparam("board_id")).order_by(LaneRow.position)
+_ALLOCATIONS = (
+    select(CapacityAllocationRow, WorkTypeRow.name)
+    .outerjoin(WorkTypeRow, WorkTypeRow.id == CapacityAllocationRow.work_type_id)
+    .where(CapacityAllocationRow.board_id == bindparam("board_id"))
+    .order_by(CapacityAllocationRow.id)
+)
+
+
+def _locks(session: Session) -> bool:
+    """Whether row locks exist: SQLite serialises writers instead (BEGIN IMMEDIATE)."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
 def load_board(session: Session, board_id: int, *, lock: bool = False) -> Board | None:
     """The board with its stages, lanes and allocations. `lock` serialises pulls on it."""
-    query = select(BoardRow).where(BoardRow.id == board_id)
-    if lock and session.bind.dialect.name != "sqlite":
-        # PostgreSQL: every pull on this board waits here, so its counts are never stale.
-        query = query.with_for_update()
-    row = session.execute(query).scalar_one_or_none()
+    key = {"board_id": board_id}
+    row = session.execute(_BOARD_LOCKED if lock and _locks(session) else _BOARD, key).scalar_one_or_none()
     if row is None:
         return None
-    stages = session.scalars(select(StageRow).where(StageRow.board_id == board_id)).all()
-    lanes = session.scalars(
-        select(LaneRow).where(LaneRow.board_id == board_id).order_by(LaneRow.position)
-    ).all()
-    allocations = session.execute(
-        select(CapacityAllocationRow, WorkTypeRow.name)
-        .outerjoin(WorkTypeRow, WorkTypeRow.id == CapacityAllocationRow.work_type_id)
-        .where(CapacityAllocationRow.board_id == board_id)
-        .order_by(CapacityAllocationRow.id)
-    ).all()
+    stages = session.scalars(_STAGES, key).all()
+    lanes = session.scalars(_LANES, key).all()
+    allocations = session.execute(_ALLOCATIONS, key).all()
     return Board(
         id=row.id,
         name=row.name,
@@ -103,8 +111,11 @@ def load_board(session: Session, board_id: int, *, lock: bool = False) -> Board 
     )
 
 
+_BOARD_WORKSPACE = select(BoardRow.workspace_id).where(BoardRow.id == bindparam("board_id"))
+
+
 def board_workspace_id(session: Session, board_id: int) -> int | None:
-    return session.scalar(select(BoardRow.workspace_id).where(BoardRow.id == board_id))
+    return session.scalar(_BOARD_WORKSPACE, {"board_id": board_id})
 
 
 _open_blocker = and_(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None))
@@ -157,11 +168,13 @@ def item_of(row: ItemRow, work_type_name, owner_name, blocked_reason, blocker_id
     )
 
 
+_ITEM = _item_query().where(ItemRow.id == bindparam("item_id"))
+_ITEM_LOCKED = _ITEM.with_for_update(of=ItemRow)
+
+
 def load_item(session: Session, item_id: int, *, lock: bool = False) -> WorkItem | None:
-    query = _item_query().where(ItemRow.id == item_id)
-    if lock and session.bind.dialect.name != "sqlite":
-        query = query.with_for_update(of=ItemRow)
-    row = session.execute(query).one_or_none()
+    query = _ITEM_LOCKED if lock and _locks(session) else _ITEM
+    row = session.execute(query, {"item_id": item_id}).one_or_none()
     return item_of(*row) if row else None
 
 
@@ -369,6 +382,28 @@ def load_wip(session: Session, board: Board) -> list[WipEntry]:
     ]
 
 
+def _wip_counts_query(excluding: bool):
+    blocked = (
+        select(BlockerRow.id).where(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None)).exists()
+    )
+    group = (ItemRow.stage_id, ItemRow.class_of_service, ItemRow.lane_id, ItemRow.work_type_id,
+             ItemRow.owner_id, blocked)  # fmt: skip
+    query = (
+        select(*group, func.count())
+        .where(
+            ItemRow.board_id == bindparam("board_id"),
+            ItemRow.stage_id.in_(bindparam("stage_ids", expanding=True)),
+            ItemRow.archived_at.is_(None),
+        )
+        .group_by(*group)
+    )
+    return query.where(ItemRow.id != bindparam("excluding")) if excluding else query
+
+
+_WIP_COUNTS = _wip_counts_query(excluding=False)
+_WIP_COUNTS_EXCLUDING = _wip_counts_query(excluding=True)
+
+
 def load_wip_counts(session: Session, board: Board, *, excluding: int | None = None) -> list[WipEntry]:
     """The same WIP as `load_wip`, counted in SQL: one entry per group of alike items (stage,
     class, lane, type, owner, blocked) with its `count`, less the item `excluding` (the one
@@ -378,23 +413,11 @@ def load_wip_counts(session: Session, board: Board, *, excluding: int | None = N
     ]
     if not stage_ids:
         return []
-    blocked = (
-        select(BlockerRow.id).where(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None)).exists()
-    )
-    group = (ItemRow.stage_id, ItemRow.class_of_service, ItemRow.lane_id, ItemRow.work_type_id,
-             ItemRow.owner_id, blocked)  # fmt: skip
-    query = (
-        select(*group, func.count())
-        .where(
-            ItemRow.board_id == board.id,
-            ItemRow.stage_id.in_(stage_ids),
-            ItemRow.archived_at.is_(None),
-        )
-        .group_by(*group)
-    )
-    if excluding is not None:
-        query = query.where(ItemRow.id != excluding)
-    rows = session.execute(query)
+    params = {"board_id": board.id, "stage_ids": stage_ids}
+    if excluding is None:
+        rows = session.execute(_WIP_COUNTS, params)
+    else:
+        rows = session.execute(_WIP_COUNTS_EXCLUDING, {**params, "excluding": excluding})
     return [
         WipEntry(
             item_id=None,
@@ -420,6 +443,10 @@ def stage_counts(session: Session, board_id: int) -> dict[int, int]:
     return {stage_id: n for stage_id, n in rows}
 
 
+# Written at once (an ORM insert: what the session holds is flushed before it).
+_TRANSITION = insert(TransitionRow)
+
+
 def append_transition(
     session: Session,
     *,
@@ -433,18 +460,19 @@ def append_transition(
     reason: str | None = None,
     details: dict | None = None,
 ) -> None:
-    session.add(
-        TransitionRow(
-            item_id=item_id,
-            board_id=board_id,
-            at=at,
-            kind=kind.value,
-            from_stage_id=from_stage_id,
-            to_stage_id=to_stage_id,
-            actor_id=actor_id,
-            reason=reason,
-            details=details or {},
-        )
+    session.execute(
+        _TRANSITION,
+        {
+            "item_id": item_id,
+            "board_id": board_id,
+            "at": at,
+            "kind": kind.value,
+            "from_stage_id": from_stage_id,
+            "to_stage_id": to_stage_id,
+            "actor_id": actor_id,
+            "reason": reason,
+            "details": details or {},
+        },
     )
 
 

@@ -10,14 +10,13 @@ member of answer 404 (nothing is revealed); a role too low answers 403; no crede
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from starlette.concurrency import run_in_threadpool
 
 from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
@@ -76,23 +75,42 @@ def same_origin(request: Request) -> bool:
     return True
 
 
-async def _principal(request: Request) -> Principal | None:
+def _caller(request: Request) -> Principal | None:
+    """Who sent the request (None: no credentials), read once per request. Runs in a worker
+    thread: it reads the database. A bearer token that is not valid raises NotSignedIn."""
     if "principal" in request.state._state:
         return request.state.principal
     db = request.app.state.db
     principal = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        principal = await run_in_threadpool(accounts.token_principal, db, header[7:].strip())
+        principal = accounts.token_principal(db, header[7:].strip())
         if principal is None:
             raise NotSignedIn("The API token is unknown, revoked, or its user is disabled.")
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            principal = await run_in_threadpool(accounts.session_principal, db, token)
-        if principal is not None and request.method not in SAFE_METHODS:
-            await _check_csrf(request, principal)
+            principal = accounts.session_principal(db, token)
     request.state.principal = principal
+    return principal
+
+
+async def _principal(request: Request) -> Principal | None:
+    if "principal" in request.state._state:
+        return request.state.principal
+    return await _checked(request, await run_in_threadpool(_caller, request))
+
+
+async def _checked(request: Request, principal: Principal | None) -> Principal | None:
+    """A browser session's writes must carry its CSRF token (checked once per request)."""
+    if (
+        principal is not None
+        and principal.via == "session"
+        and request.method not in SAFE_METHODS
+        and "csrf_checked" not in request.state._state
+    ):
+        await _check_csrf(request, principal)
+        request.state.csrf_checked = True
     return principal
 
 
@@ -126,37 +144,40 @@ async def instance_admin(request: Request) -> Principal:
     return principal
 
 
-# How to find the workspace of the object a path names.
-_OWNER_QUERIES: dict[str, Callable] = {
-    "workspace": lambda i: select(WorkspaceRow.id).where(WorkspaceRow.id == i),
-    "board": lambda i: select(BoardRow.workspace_id).where(BoardRow.id == i),
-    "stage": lambda i: (
-        select(BoardRow.workspace_id).join(StageRow, StageRow.board_id == BoardRow.id).where(StageRow.id == i)
+# How to find the workspace of the object a path names (bound as `id`).
+_ID = bindparam("id")
+_OWNER_QUERIES: dict[str, Select] = {
+    "workspace": select(WorkspaceRow.id).where(WorkspaceRow.id == _ID),
+    "board": select(BoardRow.workspace_id).where(BoardRow.id == _ID),
+    "stage": (
+        select(BoardRow.workspace_id)
+        .join(StageRow, StageRow.board_id == BoardRow.id)
+        .where(StageRow.id == _ID)
     ),
-    "lane": lambda i: (
-        select(BoardRow.workspace_id).join(LaneRow, LaneRow.board_id == BoardRow.id).where(LaneRow.id == i)
+    "lane": (
+        select(BoardRow.workspace_id).join(LaneRow, LaneRow.board_id == BoardRow.id).where(LaneRow.id == _ID)
     ),
-    "allocation": lambda i: (
+    "allocation": (
         select(BoardRow.workspace_id)
         .join(CapacityAllocationRow, CapacityAllocationRow.board_id == BoardRow.id)
-        .where(CapacityAllocationRow.id == i)
+        .where(CapacityAllocationRow.id == _ID)
     ),
-    "item": lambda i: (
-        select(BoardRow.workspace_id).join(ItemRow, ItemRow.board_id == BoardRow.id).where(ItemRow.id == i)
+    "item": (
+        select(BoardRow.workspace_id).join(ItemRow, ItemRow.board_id == BoardRow.id).where(ItemRow.id == _ID)
     ),
-    "token": lambda i: select(ApiTokenRow.workspace_id).where(ApiTokenRow.id == i),
-    "handoff": lambda i: select(HandoffRow.workspace_id).where(HandoffRow.id == i),
+    "token": select(ApiTokenRow.workspace_id).where(ApiTokenRow.id == _ID),
+    "handoff": select(HandoffRow.workspace_id).where(HandoffRow.id == _ID),
     # trigger rules, notifications and webhooks
-    "rule": lambda i: select(RuleRow.workspace_id).where(RuleRow.id == i),
-    "notification": lambda i: select(NotificationRow.workspace_id).where(NotificationRow.id == i),
-    "source": lambda i: select(WebhookSourceRow.workspace_id).where(WebhookSourceRow.id == i),
-    "target": lambda i: select(WebhookTargetRow.workspace_id).where(WebhookTargetRow.id == i),
+    "rule": select(RuleRow.workspace_id).where(RuleRow.id == _ID),
+    "notification": select(NotificationRow.workspace_id).where(NotificationRow.id == _ID),
+    "source": select(WebhookSourceRow.workspace_id).where(WebhookSourceRow.id == _ID),
+    "target": select(WebhookTargetRow.workspace_id).where(WebhookTargetRow.id == _ID),
     # the Last Planner
-    "milestone": lambda i: select(MilestoneRow.workspace_id).where(MilestoneRow.id == i),
-    "plan_task": lambda i: select(PlanTaskRow.workspace_id).where(PlanTaskRow.id == i),
-    "constraint": lambda i: select(ConstraintRow.workspace_id).where(ConstraintRow.id == i),
-    "promise": lambda i: select(PromiseRow.workspace_id).where(PromiseRow.id == i),
-    "learning_cycle": lambda i: select(LearningCycleRow.workspace_id).where(LearningCycleRow.id == i),
+    "milestone": select(MilestoneRow.workspace_id).where(MilestoneRow.id == _ID),
+    "plan_task": select(PlanTaskRow.workspace_id).where(PlanTaskRow.id == _ID),
+    "constraint": select(ConstraintRow.workspace_id).where(ConstraintRow.id == _ID),
+    "promise": select(PromiseRow.workspace_id).where(PromiseRow.id == _ID),
+    "learning_cycle": select(LearningCycleRow.workspace_id).where(LearningCycleRow.id == _ID),
 }
 
 _NOUNS = {
@@ -180,12 +201,16 @@ _NOUNS = {
 }
 
 
-def workspace_of(request: Request, on: str, object_id: int) -> int:
+def _caller_and_workspace(
+    request: Request, on: str, object_id: int | None
+) -> tuple[Principal | None, int | None]:
+    """The caller, and (when there is one and the id is valid) the workspace of the object
+    the path names: None when there is no such object."""
+    principal = _caller(request)
+    if principal is None or object_id is None:
+        return principal, None
     with request.app.state.db.read() as session:
-        workspace_id = session.scalar(_OWNER_QUERIES[on](object_id))
-    if workspace_id is None:
-        raise NotFound(_NOUNS[on], object_id)
-    return workspace_id
+        return principal, session.scalar(_OWNER_QUERIES[on], {"id": object_id})
 
 
 def allow(role: Role, *, on: str, signed_in_only: bool = False):
@@ -197,16 +222,23 @@ def allow(role: Role, *, on: str, signed_in_only: bool = False):
         raise ValueError(f"unknown permission scope {on!r}")
 
     async def check(request: Request) -> Principal:
-        principal = await signed_in(request)
         raw = request.path_params.get(param)
         try:
-            object_id = _PATH_ID.validate_python(raw)
+            object_id, invalid = _PATH_ID.validate_python(raw), None
         except ValidationError as e:
+            object_id, invalid = None, e
+        # One trip to a worker thread: the caller and the object's workspace.
+        principal, workspace_id = await run_in_threadpool(_caller_and_workspace, request, on, object_id)
+        if principal is None:
+            raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+        await _checked(request, principal)
+        if invalid is not None:
             # 422 naming the parameter, as the route's own validation would answer.
             raise RequestValidationError(
-                [{**error, "loc": ("path", param)} for error in e.errors(include_url=False)]
+                [{**error, "loc": ("path", param)} for error in invalid.errors(include_url=False)]
             ) from None
-        workspace_id = await run_in_threadpool(workspace_of, request, on, object_id)
+        if workspace_id is None:
+            raise NotFound(_NOUNS[on], object_id)
         held = principal.role_in(workspace_id)
         if held is None:
             raise NotFound(_NOUNS[on], object_id)
