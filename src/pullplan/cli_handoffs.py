@@ -227,4 +227,3 @@ def _report(view: HandoffView, as_json: bool, headline: str) -> None:
     typer.echo(", waiting" + (" and blocked" if view.blocks_item else "") if h.waiting else "")
     if view.linked_item_id:
         typer.echo(f"  linked item {view.linked_item_id} on {view.performer_board_name}")
-

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from pullplan.domain.board import ClassOfService
 
@@ -54,10 +55,11 @@ class WorkItem:
         return self.archived_at is not None
 
 
-@dataclass(frozen=True)
-class WipEntry:
+class WipEntry(NamedTuple):
     """One item as the WIP counts see it, or `count` alike items (same stage, class, lane,
-    type, owner and blocked state) counted together, with no `item_id`."""
+    type, owner and blocked state) counted together, with no `item_id`. A named tuple: every
+    pull builds dozens of these, and a tuple is built several times faster than a frozen
+    dataclass."""
 
     item_id: int | None
     stage_id: int

@@ -19,6 +19,7 @@ from pullplan.services import validation as v
 from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from pullplan.storage.database import Database
+from pullplan.storage.repositories import run
 from pullplan.storage.tables import (
     ApiTokenRow,
     AuditEventRow,
@@ -189,7 +190,7 @@ _ROLES = select(MembershipRow.workspace_id, MembershipRow.role).where(
 
 
 def roles_of(session: Session, user_id: int) -> dict[int, Role]:
-    rows = session.execute(_ROLES, {"user_id": user_id})
+    rows = run(session, _ROLES, {"user_id": user_id})
     return {ws: Role(role) for ws, role in rows}
 
 
@@ -355,7 +356,7 @@ def session_principal(db: Database, token: str, *, now: datetime | None = None) 
     """The user of a live session: within both the idle and the absolute expiry."""
     now = now or utcnow()
     with db.read() as session:
-        row = session.execute(_SESSION_CALLER, {"token_hash": digest(token)}).one_or_none()
+        row = run(session, _SESSION_CALLER, {"token_hash": digest(token)}).one_or_none()
         if row is None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE <= now:
             return None
         principal = _principal(session, row, "session", csrf_token=row.csrf_token)
@@ -443,7 +444,7 @@ def revoke_token(db: Database, *, token_id: int, by: Principal, now: datetime | 
 def token_principal(db: Database, token: str, *, now: datetime | None = None) -> Principal | None:
     now = now or utcnow()
     with db.read() as session:
-        row = session.execute(_TOKEN_CALLER, {"token_hash": digest(token)}).one_or_none()
+        row = run(session, _TOKEN_CALLER, {"token_hash": digest(token)}).one_or_none()
         if row is None:
             return None
         principal = _principal(

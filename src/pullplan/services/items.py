@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from pullplan.domain.board import Board, ClassOfService, StageKind
 from pullplan.domain.items import TransitionKind, WorkItem
@@ -29,6 +30,7 @@ from pullplan.storage.repositories import (
     load_items,
     load_wip,
     load_wip_counts,
+    run,
 )
 from pullplan.storage.tables import (
     BlockerRow,
@@ -490,7 +492,7 @@ _MOVE = (
 
 
 def _board_and_item(session: Session, item_id: int) -> tuple[Board, WorkItem]:
-    board_id = session.scalar(_ITEM_BOARD, {"item_id": item_id})
+    board_id = run(session, _ITEM_BOARD, {"item_id": item_id}).scalar()
     if board_id is None:
         raise NotFound("Item", item_id)
     board = _board(session, board_id, lock=True)
@@ -630,7 +632,8 @@ def write_move(session, board, item, to_stage_id, now, actor_id, decision, reaso
         committed_at=committed_at,
         done_at=done_at,
     )
-    session.execute(
+    run(
+        session,
         _MOVE,
         {
             "item_id": item.id,
@@ -641,6 +644,9 @@ def write_move(session, board, item, to_stage_id, now, actor_id, decision, reaso
             "to_done_at": done_at,
         },
     )
+    held = session.identity_map.get(identity_key(ItemRow, item.id))
+    if held is not None:
+        session.expire(held)  # the row object a caller may hold is read again when next used
     append_transition(
         session,
         item_id=item.id,

@@ -33,7 +33,7 @@ from pullplan.services.clock import utcnow
 from pullplan.services.errors import Conflict, InvalidInput, NotFound
 from pullplan.services.rule_actions import perform
 from pullplan.storage.database import Database
-from pullplan.storage.repositories import load_board, load_item
+from pullplan.storage.repositories import load_board, load_item, run
 from pullplan.storage.rule_tables import RuleFiringRow, RuleRow
 from pullplan.storage.tables import BoardRow, ItemRow, TransitionRow, UserRow, WorkspaceRow
 
@@ -289,7 +289,7 @@ def item_event(
     if decision is not None and any(f.code in WIP_CODES for f in decision.findings):
         kinds.add(EventKind.WIP_BREACHED)
     # One read on every item write: the enabled rules of the item's workspace on these events.
-    found = session.execute(_ITEM_RULES, {"item_id": item_id, "events": [k.value for k in kinds]}).all()
+    found = run(session, _ITEM_RULES, {"item_id": item_id, "events": [k.value for k in kinds]}).all()
     if not found:
         return []
     workspace_id = found[0].workspace_id

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import DateTime, String, and_, bindparam, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
@@ -33,7 +34,8 @@ from pullplan.storage.tables import (
 )
 
 
-def stage_of(row: StageRow) -> Stage:
+def stage_of(row) -> Stage:
+    """A Stage from a row of the stages table (an ORM object or a Core row)."""
     return Stage(
         id=row.id,
         name=row.name,
@@ -49,7 +51,8 @@ def stage_of(row: StageRow) -> Stage:
     )
 
 
-def lane_of(row: LaneRow) -> Lane:
+def lane_of(row) -> Lane:
+    """A Lane from a row of the lanes table (an ORM object or a Core row)."""
     return Lane(
         id=row.id,
         name=row.name,
@@ -60,13 +63,22 @@ def lane_of(row: LaneRow) -> Lane:
     )
 
 
+def run(session: Session, statement, params: dict | None = None):
+    """Execute a statement on the session's connection, as SQLAlchemy Core: rows, never ORM
+    entities, and none of the ORM's per-execution work (about half the cost of a small
+    statement). What the session holds is flushed first, as an ORM execution would; a write
+    made this way is not seen by ORM objects the session already holds."""
+    session.flush()  # nearly free when the session holds no change
+    return session.connection().execute(statement, params)
+
+
 # The statements of a pull, built once: building a statement costs more than running it.
 _BOARD = select(BoardRow).where(BoardRow.id == bindparam("board_id"))
 _BOARD_LOCKED = _BOARD.with_for_update()  # PostgreSQL: every pull on the board waits here
 _STAGES = select(StageRow).where(StageRow.board_id == bindparam("board_id"))
 _LANES = select(LaneRow).where(LaneRow.board_id == bindparam("board_id")).order_by(LaneRow.position)
 _ALLOCATIONS = (
-    select(CapacityAllocationRow, WorkTypeRow.name)
+    select(CapacityAllocationRow, WorkTypeRow.name.label("work_type_name"))
     .outerjoin(WorkTypeRow, WorkTypeRow.id == CapacityAllocationRow.work_type_id)
     .where(CapacityAllocationRow.board_id == bindparam("board_id"))
     .order_by(CapacityAllocationRow.id)
@@ -81,12 +93,12 @@ def _locks(session: Session) -> bool:
 def load_board(session: Session, board_id: int, *, lock: bool = False) -> Board | None:
     """The board with its stages, lanes and allocations. `lock` serialises pulls on it."""
     key = {"board_id": board_id}
-    row = session.execute(_BOARD_LOCKED if lock and _locks(session) else _BOARD, key).scalar_one_or_none()
+    row = run(session, _BOARD_LOCKED if lock and _locks(session) else _BOARD, key).one_or_none()
     if row is None:
         return None
-    stages = session.scalars(_STAGES, key).all()
-    lanes = session.scalars(_LANES, key).all()
-    allocations = session.execute(_ALLOCATIONS, key).all()
+    stages = run(session, _STAGES, key).all()
+    lanes = run(session, _LANES, key).all()
+    allocations = run(session, _ALLOCATIONS, key).all()
     return Board(
         id=row.id,
         name=row.name,
@@ -96,13 +108,13 @@ def load_board(session: Session, board_id: int, *, lock: bool = False) -> Board 
             CapacityAllocation(
                 id=a.id,
                 work_type_id=a.work_type_id,
-                work_type_name=type_name,
+                work_type_name=a.work_type_name,
                 class_of_service=ClassOfService(a.class_of_service) if a.class_of_service else None,
                 limit_count=a.limit_count,
                 limit_percent=a.limit_percent,
                 wip_mode=WipMode(a.wip_mode),
             )
-            for a, type_name in allocations
+            for a in allocations
         ),
         expedite_limit=row.expedite_limit,
         blocked_counts_against_wip=row.blocked_counts_against_wip,
@@ -115,7 +127,7 @@ _BOARD_WORKSPACE = select(BoardRow.workspace_id).where(BoardRow.id == bindparam(
 
 
 def board_workspace_id(session: Session, board_id: int) -> int | None:
-    return session.scalar(_BOARD_WORKSPACE, {"board_id": board_id})
+    return run(session, _BOARD_WORKSPACE, {"board_id": board_id}).scalar()
 
 
 _open_blocker = and_(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None))
@@ -138,7 +150,8 @@ def _item_query():
     )
 
 
-def item_of(row: ItemRow, work_type_name, owner_name, blocked_reason, blocker_id) -> WorkItem:
+def item_of(row) -> WorkItem:
+    """A WorkItem from a row of ITEM_COLUMNS read as Core (see `run`)."""
     return WorkItem(
         id=row.id,
         board_id=row.board_id,
@@ -147,9 +160,9 @@ def item_of(row: ItemRow, work_type_name, owner_name, blocked_reason, blocker_id
         class_of_service=ClassOfService(row.class_of_service),
         lane_id=row.lane_id,
         work_type_id=row.work_type_id,
-        work_type_name=work_type_name,
+        work_type_name=row.work_type_name,
         owner_id=row.owner_id,
-        owner_name=owner_name,
+        owner_name=row.owner_name,
         due_date=row.due_date,
         description=row.description,
         value=row.value,
@@ -158,8 +171,8 @@ def item_of(row: ItemRow, work_type_name, owner_name, blocked_reason, blocker_id
         external_ref=row.external_ref,
         parent_id=row.parent_id,
         ready=row.ready,
-        blocked=blocker_id is not None,
-        blocked_reason=blocked_reason,
+        blocked=row.blocker_id is not None,
+        blocked_reason=row.blocked_reason,
         created_at=row.created_at,
         stage_entered_at=row.stage_entered_at,
         committed_at=row.committed_at,
@@ -174,8 +187,8 @@ _ITEM_LOCKED = _ITEM.with_for_update(of=ItemRow)
 
 def load_item(session: Session, item_id: int, *, lock: bool = False) -> WorkItem | None:
     query = _ITEM_LOCKED if lock and _locks(session) else _ITEM
-    row = session.execute(query, {"item_id": item_id}).one_or_none()
-    return item_of(*row) if row else None
+    row = run(session, query, {"item_id": item_id}).one_or_none()
+    return item_of(row) if row else None
 
 
 def load_items(session: Session, where: Iterable, *, order=None, limit: int | None = None, offset: int = 0):
@@ -185,7 +198,7 @@ def load_items(session: Session, where: Iterable, *, order=None, limit: int | No
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    return [item_of(*row) for row in session.execute(query)]
+    return [item_of(row) for row in run(session, query)]
 
 
 _CLASS = {c.value: c for c in ClassOfService}
@@ -382,7 +395,10 @@ def load_wip(session: Session, board: Board) -> list[WipEntry]:
     ]
 
 
-def _wip_counts_query(excluding: bool):
+@cache
+def _wip_counts_query(stages: int, excluding: bool):
+    """The grouped WIP counts of `stages` stages (bound as s0, s1...): one statement per
+    number of stages, rendered once (an expanding IN would be rendered on every pull)."""
     blocked = (
         select(BlockerRow.id).where(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None)).exists()
     )
@@ -392,16 +408,12 @@ def _wip_counts_query(excluding: bool):
         select(*group, func.count())
         .where(
             ItemRow.board_id == bindparam("board_id"),
-            ItemRow.stage_id.in_(bindparam("stage_ids", expanding=True)),
+            ItemRow.stage_id.in_([bindparam(f"s{n}") for n in range(stages)]),
             ItemRow.archived_at.is_(None),
         )
         .group_by(*group)
     )
     return query.where(ItemRow.id != bindparam("excluding")) if excluding else query
-
-
-_WIP_COUNTS = _wip_counts_query(excluding=False)
-_WIP_COUNTS_EXCLUDING = _wip_counts_query(excluding=True)
 
 
 def load_wip_counts(session: Session, board: Board, *, excluding: int | None = None) -> list[WipEntry]:
@@ -413,23 +425,14 @@ def load_wip_counts(session: Session, board: Board, *, excluding: int | None = N
     ]
     if not stage_ids:
         return []
-    params = {"board_id": board.id, "stage_ids": stage_ids}
-    if excluding is None:
-        rows = session.execute(_WIP_COUNTS, params)
-    else:
-        rows = session.execute(_WIP_COUNTS_EXCLUDING, {**params, "excluding": excluding})
+    params = {"board_id": board.id} | {f"s{n}": s for n, s in enumerate(stage_ids)}
+    if excluding is not None:
+        params["excluding"] = excluding
+    rows = run(session, _wip_counts_query(len(stage_ids), excluding is not None), params)
+    entry, cls = WipEntry, _CLASS
     return [
-        WipEntry(
-            item_id=None,
-            stage_id=r[0],
-            class_of_service=_CLASS[r[1]],
-            lane_id=r[2],
-            work_type_id=r[3],
-            owner_id=r[4],
-            blocked=bool(r[5]),
-            count=r[6],
-        )
-        for r in rows
+        entry(None, stage, cls[cos], lane, work_type, owner, bool(blocked), count)
+        for stage, cos, lane, work_type, owner, blocked, count in rows
     ]
 
 
@@ -443,7 +446,6 @@ def stage_counts(session: Session, board_id: int) -> dict[int, int]:
     return {stage_id: n for stage_id, n in rows}
 
 
-# Written at once (an ORM insert: what the session holds is flushed before it).
 _TRANSITION = insert(TransitionRow)
 
 
@@ -460,7 +462,8 @@ def append_transition(
     reason: str | None = None,
     details: dict | None = None,
 ) -> None:
-    session.execute(
+    run(
+        session,
         _TRANSITION,
         {
             "item_id": item_id,

@@ -31,6 +31,7 @@ from pullplan.storage.planner_tables import (
     PlanTaskRow,
     PromiseRow,
 )
+from pullplan.storage.repositories import run
 from pullplan.storage.rule_tables import NotificationRow, RuleRow, WebhookSourceRow, WebhookTargetRow
 from pullplan.storage.tables import (
     ApiTokenRow,
@@ -210,7 +211,7 @@ def _caller_and_workspace(
     if principal is None or object_id is None:
         return principal, None
     with request.app.state.db.read() as session:
-        return principal, session.scalar(_OWNER_QUERIES[on], {"id": object_id})
+        return principal, run(session, _OWNER_QUERIES[on], {"id": object_id}).scalar()
 
 
 def allow(role: Role, *, on: str, signed_in_only: bool = False):
