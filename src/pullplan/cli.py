@@ -98,6 +98,14 @@ def serve(
             help="Server processes (default: PULLPLAN_WORKERS, 1). Use PostgreSQL for several.", min=1, max=64
         ),
     ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker threads per process for blocking work (default: PULLPLAN_THREADS, 40).",
+            min=1,
+            max=400,
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the API (upgrades the schema first)."""
     import os
@@ -107,14 +115,16 @@ def serve(
     from pullplan.web.app import create_app, prepare_database
     from pullplan.web.request_log import log_config
 
-    settings = Settings() if demo is None else Settings(demo=demo)
+    chosen = {"demo": demo, "threads": threads}
+    settings = Settings(**{name: value for name, value in chosen.items() if value is not None})
     host = host or settings.host
     port = port or settings.port
     workers = workers or settings.workers
     logging = log_config(settings.log_format)
     typer.echo(
         f"pullplan on http://{host}:{port}  (database: {_safe_url(settings)}; "
-        f"{workers} process{'es' if workers > 1 else ''})",
+        f"{workers} process{'es' if workers > 1 else ''} of {settings.threads} "
+        f"thread{'s' if settings.threads > 1 else ''})",
         err=True,
     )
     if workers == 1:
@@ -126,6 +136,7 @@ def serve(
     os.environ["PULLPLAN_PREPARE"] = "false"
     if demo is not None:
         os.environ["PULLPLAN_DEMO"] = str(demo).lower()
+    os.environ["PULLPLAN_THREADS"] = str(settings.threads)
     uvicorn.run(
         "pullplan.web.app:create_app",
         factory=True,

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         le=64,
         description="Server processes `pullplan serve` starts (use PostgreSQL for several).",
     )
+    threads: int = Field(
+        default=40,
+        ge=1,
+        le=400,
+        description="Worker threads per server process for the routes' blocking work (database, "
+        "computation). On SQLite, 1 keeps the writer's turn short under heavy load (threads only "
+        "take turns on Python's GIL) but makes a quick request wait behind a slow one.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="Server logs on stderr: `text`, or `json` (one JSON object per line)."
     )

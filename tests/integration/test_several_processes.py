@@ -1,6 +1,7 @@
-"""A team deployment: `pullplan serve --workers 4` on PostgreSQL. Many clients race to pull into
-two block-mode stages through four server processes; no WIP limit is exceeded, every refusal
-says why, the transition log agrees, and the processes log one JSON line per request."""
+"""Team deployments: `pullplan serve --workers 4` on PostgreSQL, and `--workers 2 --threads 1`
+on a SQLite file (the busy-team setting of the README). Many clients race to pull into two
+block-mode stages through the server processes; no WIP limit is exceeded, every refusal says
+why, the transition log agrees, and the processes log one JSON line per request."""
 
 from __future__ import annotations
 
@@ -23,9 +24,6 @@ from pullplan.storage.tables import ItemRow, TransitionRow
 ITEMS = 100
 LIMIT = 5
 CLIENTS = 32
-WORKERS = 4
-
-pytestmark = pytest.mark.postgres
 
 
 def _seed(db: Database) -> tuple[str, dict[str, int], list[int]]:
@@ -59,12 +57,22 @@ def _seed(db: Database) -> tuple[str, dict[str, int], list[int]]:
     return token, stages, items
 
 
-def test_four_server_processes_keep_every_block_mode_limit(postgres_url, server_process):
-    db = Database(postgres_url)
+@pytest.mark.postgres
+def test_four_server_processes_keep_every_block_mode_limit_on_postgres(postgres_url, server_process):
+    _race(postgres_url, server_process, workers=4, threads=40)
+
+
+def test_two_single_thread_processes_keep_every_block_mode_limit_on_sqlite(sqlite_url, server_process):
+    _race(sqlite_url, server_process, workers=2, threads=1)
+
+
+def _race(url: str, server_process, *, workers: int, threads: int) -> None:
+    db = Database(url)
     upgrade(db)
     token, stages, items = _seed(db)
     targets = {item: stages["Writing"] if item % 2 else stages["Review"] for item in items}
-    server = server_process(postgres_url, workers=WORKERS, env={"PULLPLAN_LOG_FORMAT": "json"})
+    env = {"PULLPLAN_LOG_FORMAT": "json", "PULLPLAN_THREADS": str(threads)}
+    server = server_process(url, workers=workers, env=env)
     server.start()
 
     answers: dict[int, httpx.Response] = {}
@@ -87,10 +95,10 @@ def test_four_server_processes_keep_every_block_mode_limit(postgres_url, server_
             except Exception as e:  # reported below, with the test's own message
                 problems.append(repr(e))
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for t in threads:
+    racers = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for t in racers:
         t.start()
-    for t in threads:
+    for t in racers:
         t.join(timeout=120)
     assert not problems
     assert len(answers) == ITEMS
@@ -117,6 +125,7 @@ def test_four_server_processes_keep_every_block_mode_limit(postgres_url, server_
     assert pulled == {stages["Writing"]: LIMIT, stages["Review"]: LIMIT}
 
     server.stop()
+    assert f"{workers} processes of {threads} thread" in server.log()
     lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
     moves = [line for line in lines if line.get("method") == "POST" and line["path"].endswith("/move")]
     assert len(moves) == ITEMS

@@ -7,6 +7,7 @@ import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 else Database(settings.resolved_database_url, pool_size=settings.pool_size)
             )
         gc.freeze()  # start-up objects live for good: keep them out of every collection
+        # Sync routes and dependencies run on this event loop's thread limiter.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         worker = scheduler.background(app.state.db, settings)  # None with PULLPLAN_SCHEDULER off
         yield
         if worker is not None:
