@@ -33,6 +33,7 @@ Every loop is bounded by a count and by a deadline. Needs only what `pip install
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import gc
 import os
@@ -44,7 +45,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -89,6 +89,8 @@ class Profile:
     cell_deadline_s: float  # wall-clock cap on one (database, size, clients) move run
     read_deadline_s: float
     think_ms: float = 0.0  # each client's pause after each request (0: a closed loop)
+    workers: int = 1  # server processes (`serve --workers`)
+    threads: int | None = None  # worker threads per server process (`serve --threads`)
 
     def moves_for(self, clients: int) -> int:
         return self.moves_per_client.get(clients, self.default_moves_per_client)
@@ -386,6 +388,13 @@ def http_client(base: str, token: str, timeout: float) -> httpx.Client:
     )
 
 
+def async_http_client(base: str, token: str, timeout: float) -> httpx.AsyncClient:
+    """The same, for asyncio."""
+    return httpx.AsyncClient(
+        base_url=base, timeout=timeout, trust_env=False, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
 def pullplan_command() -> str:
     beside = Path(sys.executable).parent / "pullplan"
     found = str(beside) if beside.exists() else shutil.which("pullplan")
@@ -395,13 +404,17 @@ def pullplan_command() -> str:
 
 
 @contextmanager
-def server(database_url: str, probe_path: str, token: str) -> Iterator[str]:
-    """`pullplan serve --no-demo` on a free port of 127.0.0.1; yields its base URL."""
+def server(
+    database_url: str, probe_path: str, token: str, *, workers: int = 1, threads: int | None = None
+) -> Iterator[str]:
+    """`pullplan serve --no-demo` on a free port of 127.0.0.1 (with `--workers`, and
+    `--threads` when given); yields its base URL."""
     port = free_port()
     env = {**os.environ, "PULLPLAN_DATABASE_URL": database_url}
+    options = ["--workers", str(workers)] + (["--threads", str(threads)] if threads else [])
     with tempfile.TemporaryFile(prefix="pullplan-bench-server-") as log:
         proc = subprocess.Popen(
-            [pullplan_command(), "serve", "--host", HOST, "--port", str(port), "--no-demo"],
+            [pullplan_command(), "serve", "--host", HOST, "--port", str(port), "--no-demo", *options],
             env=env,
             stdout=log,
             stderr=log,
@@ -438,37 +451,44 @@ def server(database_url: str, probe_path: str, token: str) -> Iterator[str]:
 def run_clients(
     base: str, seeded: Seeded, database: str, size: int, clients: int, profile: Profile, request: str
 ) -> RunResult:
-    """`clients` threads, each sending its requests one after the other (a closed loop; with
+    """`clients` clients, each sending its requests one after the other (a closed loop; with
     --think-ms, each pauses that long after each request, like a person would). `request` is
     "move", or "get" (GET /api/v1/items/{id} on the same items: the floor that HTTP, FastAPI
-    and one small read cost, to compare a move with)."""
+    and one small read cost, to compare a move with). The clients are asyncio tasks of one
+    thread, each with its own keep-alive connection: threads of sync clients would spend the
+    bench's CPU, which the server needs, on taking turns on the GIL."""
+    return asyncio.run(_run_clients(base, seeded, database, size, clients, profile, request))
+
+
+async def _run_clients(
+    base: str, seeded: Seeded, database: str, size: int, clients: int, profile: Profile, request: str
+) -> RunResult:
     moves = profile.moves_for(clients)
     result = RunResult(database, size, clients, planned=moves * clients, request=request)
-    lock = threading.Lock()
-    ready = threading.Barrier(clients + 1, timeout=120)
-    go = threading.Event()
+    ready = asyncio.Barrier(clients + 1)
+    go = asyncio.Event()
     # Where each item is now: every client item starts in Doing A, and the previous run on the
     # same board left each one where its client last put it; the server's answer keeps this true.
     other = {seeded.doing_a: seeded.doing_b, seeded.doing_b: seeded.doing_a}
 
-    def client(n: int) -> None:
+    async def client(n: int) -> None:
         items = seeded.client_items[n]
-        with http_client(base, seeded.token, REQUEST_TIMEOUT_S) as http:
+        async with async_http_client(base, seeded.token, REQUEST_TIMEOUT_S) as http:
             where = {}
             for item_id in items:
-                r = http.get(f"/api/v1/items/{item_id}")
+                r = await http.get(f"/api/v1/items/{item_id}")
                 r.raise_for_status()
                 where[item_id] = r.json()["stage_id"]
 
-            def move(i: int) -> tuple[float, str | None]:
+            async def move(i: int) -> tuple[float, str | None]:
                 item_id = items[i % len(items)]
                 target = other[where[item_id]]
                 t0 = time.perf_counter()
                 try:
                     if request == "get":
-                        r = http.get(f"/api/v1/items/{item_id}")
+                        r = await http.get(f"/api/v1/items/{item_id}")
                     else:
-                        r = http.post(f"/api/v1/items/{item_id}/move", json={"to_stage_id": target})
+                        r = await http.post(f"/api/v1/items/{item_id}/move", json={"to_stage_id": target})
                 except httpx.HTTPError as e:
                     return (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}"
                 ms = (time.perf_counter() - t0) * 1000
@@ -479,55 +499,42 @@ def run_clients(
                 return ms, f"HTTP {r.status_code}: {r.text[:200]}"
 
             for i in range(profile.warmup_moves):
-                move(i)
-            ready.wait()
-            go.wait()
+                await move(i)
+            await ready.wait()
+            await go.wait()
             deadline = time.monotonic() + profile.cell_deadline_s
-            mine, errors, samples = [], 0, []
             for i in range(moves):
                 if time.monotonic() > deadline:
                     break
-                ms, error = move(profile.warmup_moves + i)
+                ms, error = await move(profile.warmup_moves + i)
                 if error is None:
-                    mine.append(ms)
+                    result.latencies_ms.append(ms)
                 else:
-                    errors += 1
-                    if len(samples) < 3:
-                        samples.append(error)
+                    result.errors += 1
+                    if len(result.error_samples) < 5:
+                        result.error_samples.append(error)
                 if profile.think_ms:
-                    time.sleep(profile.think_ms / 1000)
-        with lock:
-            result.latencies_ms.extend(mine)
-            result.errors += errors
-            result.error_samples.extend(samples[: max(0, 5 - len(result.error_samples))])
+                    await asyncio.sleep(profile.think_ms / 1000)
 
-    failures: list[BaseException] = []
-
-    def guarded(n: int) -> None:
-        try:
-            client(n)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            failures.append(e)
-            ready.abort()
-
-    threads = [threading.Thread(target=guarded, args=(n,), daemon=True) for n in range(clients)]
-    for t in threads:
-        t.start()
-    try:
-        ready.wait()
-    except threading.BrokenBarrierError:
-        for t in threads:
-            t.join(timeout=5)
-        raise RuntimeError(f"a client failed before the run: {failures[:1]}") from None
+    tasks = [asyncio.create_task(client(n)) for n in range(clients)]
+    waiting = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait([waiting, *tasks], timeout=120, return_when=asyncio.FIRST_COMPLETED)
+    if waiting not in done:
+        failed = [t.exception() for t in done if t is not waiting and t.exception()]
+        for t in [waiting, *tasks]:
+            t.cancel()
+        raise RuntimeError(f"a client failed before the run: {failed[:1] or 'timeout'}")
     t0 = time.perf_counter()
     go.set()
-    join_deadline = time.monotonic() + profile.cell_deadline_s + REQUEST_TIMEOUT_S + 10
-    for t in threads:
-        t.join(timeout=max(0.0, join_deadline - time.monotonic()))
+    cap = profile.cell_deadline_s + REQUEST_TIMEOUT_S + 10
+    finished, pending = await asyncio.wait(tasks, timeout=cap)
     result.wall_s = time.perf_counter() - t0
+    for t in pending:
+        t.cancel()
+    failures = [t.exception() for t in finished if t.exception()]
     if failures:
         raise RuntimeError(f"a client failed: {failures[0]!r}")
-    result.timed_out = any(t.is_alive() for t in threads) or result.ok + result.errors < result.planned
+    result.timed_out = bool(pending) or result.ok + result.errors < result.planned
     return result
 
 
@@ -630,7 +637,8 @@ def bench_cell(
             f"in {seeded.seconds:.1f} s"
         )
         moves = []
-        with server(url, f"/api/v1/boards/{seeded.board_id}", seeded.token) as base:
+        probe = f"/api/v1/boards/{seeded.board_id}"
+        with server(url, probe, seeded.token, workers=profile.workers, threads=profile.threads) as base:
             for request in requests:
                 for clients in client_counts:
                     result = run_clients(base, seeded, database, size, clients, profile, request)
@@ -812,6 +820,10 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="each client pauses this long after each request (default 0: back to back)",
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="worker threads per server process (serve --threads)"
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("PULLPLAN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL),
@@ -827,7 +839,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes and --clients need positive numbers")
     if not 0 <= args.think_ms <= 10_000:
         parser.error("--think-ms must be from 0 to 10000")
-    profile = dataclasses.replace(QUICK if args.quick else FULL, think_ms=args.think_ms)
+    if not 1 <= args.workers <= 8 or not 1 <= (args.threads or 1) <= 400:
+        parser.error("--workers must be from 1 to 8 and --threads from 1 to 400")
+    profile = dataclasses.replace(
+        QUICK if args.quick else FULL, think_ms=args.think_ms, workers=args.workers, threads=args.threads
+    )
     requests = () if args.reads_only else ("move",) if args.no_baseline else ("move", "get")
 
     def log(message: str) -> None:
@@ -854,6 +870,8 @@ def main(argv: list[str] | None = None) -> int:
     move_head, move_rows, read_head, read_rows = tables(all_moves, all_reads)
     command = "python bench/pull_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
     load = f"1-minute load average {load_before} at the start, {load_average()} at the end"
+    threads = f"{args.threads} thread(s)" if args.threads else "the default threads"
+    load += f"; server: {args.workers} process(es) of {threads}"
     if args.markdown:
         print(f"Machine: {machine()}; {load}.\n\nCommand: `{command.strip()}`\n")
         print(
