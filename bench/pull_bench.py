@@ -88,7 +88,7 @@ class Profile:
     in_process_moves: int
     cell_deadline_s: float  # wall-clock cap on one (database, size, clients) move run
     read_deadline_s: float
-    think_ms: float = 0.0  # each client's pause after each request (0: a closed loop)
+    think_ms: float = 0.0  # each client's mean pause after each request (0: a closed loop)
     workers: int = 1  # server processes (`serve --workers`)
     threads: int | None = None  # worker threads per server process (`serve --threads`)
 
@@ -452,7 +452,9 @@ def run_clients(
     base: str, seeded: Seeded, database: str, size: int, clients: int, profile: Profile, request: str
 ) -> RunResult:
     """`clients` clients, each sending its requests one after the other (a closed loop; with
-    --think-ms, each pauses that long after each request, like a person would). `request` is
+    --think-ms, each pauses about that long after each request, like a person would: from half
+    to one and a half times it, at random, and the first time before its first request, so
+    that the clients do not send in step). `request` is
     "move", or "get" (GET /api/v1/items/{id} on the same items: the floor that HTTP, FastAPI
     and one small read cost, to compare a move with). The clients are asyncio tasks of one
     thread, each with its own keep-alive connection: threads of sync clients would spend the
@@ -473,6 +475,11 @@ async def _run_clients(
 
     async def client(n: int) -> None:
         items = seeded.client_items[n]
+        rng = random.Random(n)
+
+        def pause() -> float:
+            return rng.uniform(0.5, 1.5) * profile.think_ms / 1000
+
         async with async_http_client(base, seeded.token, REQUEST_TIMEOUT_S) as http:
             where = {}
             for item_id in items:
@@ -502,6 +509,8 @@ async def _run_clients(
                 await move(i)
             await ready.wait()
             await go.wait()
+            if profile.think_ms:
+                await asyncio.sleep(rng.uniform(0, profile.think_ms / 1000))
             deadline = time.monotonic() + profile.cell_deadline_s
             for i in range(moves):
                 if time.monotonic() > deadline:
@@ -514,7 +523,7 @@ async def _run_clients(
                     if len(result.error_samples) < 5:
                         result.error_samples.append(error)
                 if profile.think_ms:
-                    await asyncio.sleep(profile.think_ms / 1000)
+                    await asyncio.sleep(pause())
 
     tasks = [asyncio.create_task(client(n)) for n in range(clients)]
     waiting = asyncio.create_task(ready.wait())

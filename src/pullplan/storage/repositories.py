@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import DateTime, String, and_, bindparam, func, insert, select, type_coerce
+from sqlalchemy import DateTime, String, and_, bindparam, false, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from pullplan.domain.board import (
@@ -396,14 +396,17 @@ def load_wip(session: Session, board: Board) -> list[WipEntry]:
 
 
 @cache
-def _wip_counts_query(stages: int, excluding: bool):
+def _wip_counts_query(stages: int, excluding: bool, blocked: bool):
     """The grouped WIP counts of `stages` stages (bound as s0, s1...): one statement per
-    number of stages, rendered once (an expanding IN would be rendered on every pull)."""
-    blocked = (
-        select(BlockerRow.id).where(BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None)).exists()
-    )
-    group = (ItemRow.stage_id, ItemRow.class_of_service, ItemRow.lane_id, ItemRow.work_type_id,
-             ItemRow.owner_id, blocked)  # fmt: skip
+    number of stages, rendered once (an expanding IN would be rendered on every pull). With
+    `blocked`, grouped by blocked state too: a look-up of open blockers per item."""
+    item = ItemRow
+    group = [item.stage_id, item.class_of_service, item.lane_id, item.work_type_id, item.owner_id]
+    if blocked:
+        open_blocker = BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None)
+        group.append(select(BlockerRow.id).where(*open_blocker).exists())
+    else:
+        group.append(false())  # a constant: not grouped by
     query = (
         select(*group, func.count())
         .where(
@@ -411,7 +414,7 @@ def _wip_counts_query(stages: int, excluding: bool):
             ItemRow.stage_id.in_([bindparam(f"s{n}") for n in range(stages)]),
             ItemRow.archived_at.is_(None),
         )
-        .group_by(*group)
+        .group_by(*(group if blocked else group[:5]))
     )
     return query.where(ItemRow.id != bindparam("excluding")) if excluding else query
 
@@ -419,7 +422,9 @@ def _wip_counts_query(stages: int, excluding: bool):
 def load_wip_counts(session: Session, board: Board, *, excluding: int | None = None) -> list[WipEntry]:
     """The same WIP as `load_wip`, counted in SQL: one entry per group of alike items (stage,
     class, lane, type, owner, blocked) with its `count`, less the item `excluding` (the one
-    being decided on). A pull then costs one small grouped read, however long the board."""
+    being decided on). A pull then costs one small grouped read of an index, however long the
+    board. On a board where blocked items count against the limits (the default) the blocked
+    state changes no decision: it is not looked up, and every entry says not blocked."""
     stage_ids = [
         s.id for s in board.stages if s.is_wip and (s.kind == StageKind.COMMITTED or s.wip_limit is not None)
     ]
@@ -428,11 +433,11 @@ def load_wip_counts(session: Session, board: Board, *, excluding: int | None = N
     params = {"board_id": board.id} | {f"s{n}": s for n, s in enumerate(stage_ids)}
     if excluding is not None:
         params["excluding"] = excluding
-    rows = run(session, _wip_counts_query(len(stage_ids), excluding is not None), params)
+    query = _wip_counts_query(len(stage_ids), excluding is not None, not board.blocked_counts_against_wip)
     entry, cls = WipEntry, _CLASS
     return [
         entry(None, stage, cls[cos], lane, work_type, owner, bool(blocked), count)
-        for stage, cos, lane, work_type, owner, blocked, count in rows
+        for stage, cos, lane, work_type, owner, blocked, count in run(session, query, params)
     ]
 
 

@@ -151,7 +151,19 @@ class CapacityAllocationRow(Base):
 
 class ItemRow(Base):
     __tablename__ = "items"
-    __table_args__ = (Index("ix_items_board_stage", "board_id", "stage_id"),)
+    # A pull's WIP counts (repositories.load_wip_counts) read this index alone.
+    __table_args__ = (
+        Index(
+            "ix_items_wip",
+            "board_id",
+            "stage_id",
+            "archived_at",
+            "class_of_service",
+            "lane_id",
+            "work_type_id",
+            "owner_id",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
