@@ -400,8 +400,8 @@ def _wip_counts_query(stages: int, excluding: bool, blocked: bool):
     """The grouped WIP counts of `stages` stages (bound as s0, s1...): one statement per
     number of stages, rendered once (an expanding IN would be rendered on every pull). With
     `blocked`, grouped by blocked state too: a look-up of open blockers per item."""
-    item = ItemRow
-    group = [item.stage_id, item.class_of_service, item.lane_id, item.work_type_id, item.owner_id]
+    group = [ItemRow.stage_id, ItemRow.class_of_service, ItemRow.lane_id, ItemRow.work_type_id]
+    group.append(ItemRow.owner_id)
     if blocked:
         open_blocker = BlockerRow.item_id == ItemRow.id, BlockerRow.ended_at.is_(None)
         group.append(select(BlockerRow.id).where(*open_blocker).exists())
