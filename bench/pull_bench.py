@@ -2,7 +2,7 @@
 
 For each database (a SQLite file, PostgreSQL) and each board size it seeds a fresh database,
 starts the real server as a subprocess (`pullplan serve --no-demo` on 127.0.0.1 and a free
-port) and measures, over HTTP with keep-alive `httpx` clients on threads:
+port) and measures, over HTTP with keep-alive clients (aiohttp sessions, as asyncio tasks of one thread):
 
 * moves: POST /api/v1/items/{id}/move with 1 and 16 concurrent clients, each client moving
   its own items back and forth between the committed stages "Doing A" and "Doing B" (so no
@@ -27,7 +27,7 @@ items, an `archived` transition for archived items) with bulk inserts.
                                [--clients 1,16] [--markdown] [--no-baseline] [--reads-only]
 
 Every loop is bounded by a count and by a deadline. Needs only what `pip install -e
-'.[test,postgres]'` installs (httpx from the test extra, psycopg for PostgreSQL).
+'.[test,postgres]'` installs (aiohttp from the test extra, psycopg for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import dataclasses
 import gc
+import json
 import os
 import platform
 import random
@@ -54,6 +55,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import aiohttp
 import httpx
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
@@ -388,10 +390,15 @@ def http_client(base: str, token: str, timeout: float) -> httpx.Client:
     )
 
 
-def async_http_client(base: str, token: str, timeout: float) -> httpx.AsyncClient:
-    """The same, for asyncio."""
-    return httpx.AsyncClient(
-        base_url=base, timeout=timeout, trust_env=False, headers={"Authorization": f"Bearer {token}"}
+def async_http_client(base: str, token: str, timeout: float) -> aiohttp.ClientSession:
+    """The same for asyncio, on one connection: an aiohttp session, which spends a quarter of
+    the CPU per request that an httpx.AsyncClient does (0.35 ms instead of 1.46 ms here); the
+    clients run on the server's machine and would otherwise take a core the server needs."""
+    return aiohttp.ClientSession(
+        base_url=base,
+        connector=aiohttp.TCPConnector(limit=1),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        headers={"Authorization": f"Bearer {token}"},
     )
 
 
@@ -483,9 +490,8 @@ async def _run_clients(
         async with async_http_client(base, seeded.token, REQUEST_TIMEOUT_S) as http:
             where = {}
             for item_id in items:
-                r = await http.get(f"/api/v1/items/{item_id}")
-                r.raise_for_status()
-                where[item_id] = r.json()["stage_id"]
+                async with http.get(f"/api/v1/items/{item_id}", raise_for_status=True) as r:
+                    where[item_id] = (await r.json())["stage_id"]
 
             async def move(i: int) -> tuple[float, str | None]:
                 item_id = items[i % len(items)]
@@ -493,17 +499,19 @@ async def _run_clients(
                 t0 = time.perf_counter()
                 try:
                     if request == "get":
-                        r = await http.get(f"/api/v1/items/{item_id}")
+                        sent = http.get(f"/api/v1/items/{item_id}")
                     else:
-                        r = await http.post(f"/api/v1/items/{item_id}/move", json={"to_stage_id": target})
-                except httpx.HTTPError as e:
+                        sent = http.post(f"/api/v1/items/{item_id}/move", json={"to_stage_id": target})
+                    async with sent as r:
+                        body = await r.read()
+                except (aiohttp.ClientError, TimeoutError) as e:
                     return (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}"
                 ms = (time.perf_counter() - t0) * 1000
-                if r.is_success:
+                if r.ok:
                     if request == "move":
-                        where[item_id] = r.json()["item"]["stage_id"]
+                        where[item_id] = json.loads(body)["item"]["stage_id"]
                     return ms, None
-                return ms, f"HTTP {r.status_code}: {r.text[:200]}"
+                return ms, f"HTTP {r.status}: {body[:200].decode(errors='replace')}"
 
             for i in range(profile.warmup_moves):
                 await move(i)
