@@ -109,9 +109,11 @@ def serve(
 ) -> None:
     """Serve the web app and the API (upgrades the schema first)."""
     import os
+    from logging import config as logging_config
 
     import uvicorn
 
+    from pullplan.web import processes
     from pullplan.web.app import create_app, prepare_database
     from pullplan.web.request_log import log_config
 
@@ -130,6 +132,12 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=logging, access_log=False)
         return
+    claim = None  # on Linux: each process listens on a socket of its own (web/processes.py)
+    if processes.balanced_by_kernel():
+        try:
+            claim = processes.claim_address(host, port)
+        except OSError as e:
+            raise CliError(f"Cannot listen on {host}:{port}: {e.strerror or e}.") from None
     # Several processes: upgrade the schema and create the admin and the demo once, here;
     # each worker builds its app from the environment and skips that step.
     prepare_database(settings).dispose()
@@ -137,6 +145,10 @@ def serve(
     if demo is not None:
         os.environ["PULLPLAN_DEMO"] = str(demo).lower()
     os.environ["PULLPLAN_THREADS"] = str(settings.threads)
+    if claim is not None:
+        logging_config.dictConfig(logging)
+        with claim:
+            raise typer.Exit(processes.Supervisor(workers, host, port, logging).run())
     uvicorn.run(
         "pullplan.web.app:create_app",
         factory=True,
