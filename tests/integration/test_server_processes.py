@@ -115,3 +115,17 @@ def test_a_second_server_on_the_same_port_is_refused(sqlite_url, server_process,
     assert f"Cannot listen on 127.0.0.1:{server.port}" in second.stderr
     assert "Traceback" not in second.stderr
     assert httpx.get(server.base_url + "/healthz", trust_env=False).status_code == 200
+
+
+def test_the_workers_end_when_the_supervisor_is_killed(sqlite_url, server_process):
+    upgrade(Database(sqlite_url))
+    server = server_process(sqlite_url, workers=2)
+    server.start()
+    workers = set(_pid_of_each_connection(server.base_url))
+    assert len(workers) == 2
+    os.kill(server.process.pid, signal.SIGKILL)  # the supervisor only, not its process group
+    server.process.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "no worker is left serving on its own"

@@ -5,13 +5,16 @@ when a burst of connections arrives accepts all of them: 14 of 16 keep-alive cli
 on one of two processes, which then served their requests alone.
 
 The supervisor (this process) starts the workers, starts a worker again when one dies, and
-stops them all on SIGINT or SIGTERM. It gives up if a worker dies within its first seconds
-(it cannot start: a bad setting, a port taken by another program)."""
+stops them all on SIGINT, SIGTERM or SIGHUP; a worker ends when the supervisor does. It gives
+up if a worker dies within its first seconds (it cannot start: a bad setting, a port taken
+by another program)."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -25,6 +28,7 @@ BACKLOG = 2048
 STARTUP_GRACE_S = 10.0  # a worker that dies sooner than this after its start failed to start
 STOP_TIMEOUT_S = 30.0  # a worker's graceful shutdown (open requests finish), then SIGKILL
 WATCH_EVERY_S = 0.5
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def balanced_by_kernel() -> bool:
@@ -65,11 +69,22 @@ def listening_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
     return sock
 
 
-def _worker(host: str, port: int, log_config: dict) -> None:  # runs in a spawned process
+def _worker(host: str, port: int, log_config: dict, supervisor: int) -> None:  # a spawned process
     import uvicorn
+
+    _end_with(supervisor)
 
     config = uvicorn.Config(APP_FACTORY, factory=True, log_config=log_config, access_log=False)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+
+
+def _end_with(supervisor: int) -> None:
+    """Have the kernel send this worker SIGTERM when its supervisor ends, even by SIGKILL, so
+    that no worker is left serving on its own (Linux's PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != supervisor:  # it ended before the call
+        sys.exit(0)
 
 
 class Supervisor:
@@ -80,8 +95,8 @@ class Supervisor:
         self.workers: list[tuple[BaseProcess, float]] = []  # (process, started at)
 
     def run(self) -> int:
-        """Serve until SIGINT/SIGTERM (0) or until a worker cannot start (1)."""
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        """Serve until SIGINT, SIGTERM or SIGHUP (0), or until a worker cannot start (1)."""
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, lambda *_: self.stopping.set())
         self.workers = [self._start() for _ in range(self.count)]
         failed = False
@@ -103,7 +118,9 @@ class Supervisor:
 
     def _start(self) -> tuple[BaseProcess, float]:
         process = self.context.Process(
-            target=_worker, args=(self.host, self.port, self.log_config), name="pullplan-worker"
+            target=_worker,
+            args=(self.host, self.port, self.log_config, os.getpid()),
+            name="pullplan-worker",
         )
         process.start()
         return process, time.monotonic()
