@@ -577,18 +577,36 @@ def _planner(w: World) -> dict[str, int]:
             for t in ("Speaker confirmed", "Landing page", "Invitations", "Slides")
         ]
         tasks = [task["id"] for task in tasks]
-        constraint = made(w.client.post(f"{API}/workspaces/{ws}/constraints", json={
-            "plan_task_id": tasks[0], "category": "people", "description": "The speaker has not said yes.",
-            "owner_id": bob, "need_by": _days(7),
-        }))["id"]
-        promise = made(w.client.post(f"{API}/workspaces/{ws}/promises", json={
-            "week": _days(0), "plan_task_id": tasks[1],
-        }))["promise"]["id"]
+        constraint = made(
+            w.client.post(
+                f"{API}/workspaces/{ws}/constraints",
+                json={
+                    "plan_task_id": tasks[0],
+                    "category": "people",
+                    "description": "The speaker has not said yes.",
+                    "owner_id": bob,
+                    "need_by": _days(7),
+                },
+            )
+        )["id"]
+        promise = made(
+            w.client.post(
+                f"{API}/workspaces/{ws}/promises",
+                json={
+                    "week": _days(0),
+                    "plan_task_id": tasks[1],
+                },
+            )
+        )["promise"]["id"]
         body = {"kind": "pdca", "title": "Book early"}
         cycle = made(w.client.post(f"{API}/workspaces/{ws}/learning-cycles", json=body))
         w._planner_ids = {
-            "milestone_id": milestone, "plan_task_id": tasks[1], "first_task": tasks[0],
-            "free_task": tasks[2], "constraint_id": constraint, "promise_id": promise,
+            "milestone_id": milestone,
+            "plan_task_id": tasks[1],
+            "first_task": tasks[0],
+            "free_task": tasks[2],
+            "constraint_id": constraint,
+            "promise_id": promise,
             "learning_cycle_id": cycle["id"],
         }
     return w._planner_ids
@@ -598,69 +616,113 @@ def planner_id(w: World, name: str) -> int:
     return _planner(w)[name]
 
 
-EXAMPLES.update({
-    "GET /api/v1/workspaces/{workspace_id}/planner/settings": lambda w: None,
-    "PUT /api/v1/workspaces/{workspace_id}/planner/settings": lambda w: {
-        "lookahead_weeks": 6,
-        "lag_weeks": 2,
-        "reasons": [
-            {"code": "approval_late", "label": "Approval late", "needs_five_why": False},
-            {"code": "other", "label": "Other", "needs_five_why": True},
-        ],
-    },
-    "GET /api/v1/workspaces/{workspace_id}/milestones": lambda w: None,
-    "POST /api/v1/workspaces/{workspace_id}/milestones": lambda w: {
-        "name": "Partner summit", "date": _days(60), "conditions": "Forty partners attend.",
-    },
-    "GET /api/v1/milestones/{milestone_id}": lambda w: None,
-    "PATCH /api/v1/milestones/{milestone_id}": lambda w: {
-        "name": "Launch webinar", "date": _days(42), "conditions": "150 registrations.",
-    },
-    "POST /api/v1/milestones/{milestone_id}/tasks": lambda w: {
-        "title": "Follow-up emails", "duration_days": 2, "performer_id": w.team.users["bob"],
-        "team": "Marketing", "customer": "Sales", "predecessor_ids": [_planner(w)["first_task"]],
-    },
-    "PATCH /api/v1/plan-tasks/{plan_task_id}": lambda w: {
-        "title": "Landing page live", "duration_days": 3, "performer_id": w.team.users["bob"],
-        "team": "Web", "customer": "Marketing", "predecessor_ids": [_planner(w)["first_task"]],
-    },
-    "GET /api/v1/workspaces/{workspace_id}/lookahead": lambda w: None,
-    "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w: None,
-    "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w: None,
-    "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w: {
-        "plan_task_id": _planner(w)["first_task"], "category": "approval", "description": "Legal reads it.",
-        "owner_id": w.team.users["bob"], "need_by": _days(5),
-    },
-    "PATCH /api/v1/constraints/{constraint_id}": lambda w: {
-        "status": "removed", "category": "people", "description": "The speaker said yes.",
-        "owner_id": w.team.users["bob"], "need_by": _days(6), "note": "Confirmed by email.",
-    },
-    "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w: None,
-    "POST /api/v1/workspaces/{workspace_id}/promises": lambda w: {
-        "week": _days(0), "plan_task_id": _planner(w)["free_task"], "override_reason": "Agreed with them.",
-    },
-    "POST /api/v1/promises/{promise_id}/check-ins": lambda w: {"status": "at_risk", "note": "No designer."},
-    "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w: {
-        "week": _days(0),
-        "outcomes": [{
-            "promise_id": _planner(w)["promise_id"], "done": False, "reason": "approval_late",
-            "five_whys": ["Legal was away."], "note": "Next week.",
-        }],
-    },
-    "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w: None,
-    "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: None,
-    "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: {
-        "kind": "pdca", "title": "A slot with legal", "plan": "Book Tuesdays.", "do": "", "check": "",
-        "act": "", "owner_id": w.team.users["bob"], "status": "plan", "reason": "approval_late",
-        "constraint_id": _planner(w)["constraint_id"],
-    },
-    "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w: {
-        "kind": "sdca", "title": "Brief template", "plan": "One page.", "do": "Used twice.", "check": "Fine.",
-        "act": "Keep it.", "owner_id": w.team.users["bob"], "status": "closed",
-        "reason": "information_missing",
-        "constraint_id": _planner(w)["constraint_id"],
-    },
-})
+EXAMPLES.update(
+    {
+        "GET /api/v1/workspaces/{workspace_id}/planner/settings": lambda w: None,
+        "PUT /api/v1/workspaces/{workspace_id}/planner/settings": lambda w: {
+            "lookahead_weeks": 6,
+            "lag_weeks": 2,
+            "reasons": [
+                {"code": "approval_late", "label": "Approval late", "needs_five_why": False},
+                {"code": "other", "label": "Other", "needs_five_why": True},
+            ],
+        },
+        "GET /api/v1/workspaces/{workspace_id}/milestones": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/milestones": lambda w: {
+            "name": "Partner summit",
+            "date": _days(60),
+            "conditions": "Forty partners attend.",
+        },
+        "GET /api/v1/milestones/{milestone_id}": lambda w: None,
+        "PATCH /api/v1/milestones/{milestone_id}": lambda w: {
+            "name": "Launch webinar",
+            "date": _days(42),
+            "conditions": "150 registrations.",
+        },
+        "POST /api/v1/milestones/{milestone_id}/tasks": lambda w: {
+            "title": "Follow-up emails",
+            "duration_days": 2,
+            "performer_id": w.team.users["bob"],
+            "team": "Marketing",
+            "customer": "Sales",
+            "predecessor_ids": [_planner(w)["first_task"]],
+        },
+        "PATCH /api/v1/plan-tasks/{plan_task_id}": lambda w: {
+            "title": "Landing page live",
+            "duration_days": 3,
+            "performer_id": w.team.users["bob"],
+            "team": "Web",
+            "customer": "Marketing",
+            "predecessor_ids": [_planner(w)["first_task"]],
+        },
+        "GET /api/v1/workspaces/{workspace_id}/lookahead": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w: None,
+        "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w: {
+            "plan_task_id": _planner(w)["first_task"],
+            "category": "approval",
+            "description": "Legal reads it.",
+            "owner_id": w.team.users["bob"],
+            "need_by": _days(5),
+        },
+        "PATCH /api/v1/constraints/{constraint_id}": lambda w: {
+            "status": "removed",
+            "category": "people",
+            "description": "The speaker said yes.",
+            "owner_id": w.team.users["bob"],
+            "need_by": _days(6),
+            "note": "Confirmed by email.",
+        },
+        "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/promises": lambda w: {
+            "week": _days(0),
+            "plan_task_id": _planner(w)["free_task"],
+            "override_reason": "Agreed with them.",
+        },
+        "POST /api/v1/promises/{promise_id}/check-ins": lambda w: {
+            "status": "at_risk",
+            "note": "No designer.",
+        },
+        "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w: {
+            "week": _days(0),
+            "outcomes": [
+                {
+                    "promise_id": _planner(w)["promise_id"],
+                    "done": False,
+                    "reason": "approval_late",
+                    "five_whys": ["Legal was away."],
+                    "note": "Next week.",
+                }
+            ],
+        },
+        "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w: None,
+        "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: None,
+        "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w: {
+            "kind": "pdca",
+            "title": "A slot with legal",
+            "plan": "Book Tuesdays.",
+            "do": "",
+            "check": "",
+            "act": "",
+            "owner_id": w.team.users["bob"],
+            "status": "plan",
+            "reason": "approval_late",
+            "constraint_id": _planner(w)["constraint_id"],
+        },
+        "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w: {
+            "kind": "sdca",
+            "title": "Brief template",
+            "plan": "One page.",
+            "do": "Used twice.",
+            "check": "Fine.",
+            "act": "Keep it.",
+            "owner_id": w.team.users["bob"],
+            "status": "closed",
+            "reason": "information_missing",
+            "constraint_id": _planner(w)["constraint_id"],
+        },
+    }
+)
 
 
 # --- trigger rules, notifications and webhooks ------------------------------------------------

@@ -582,74 +582,94 @@ def _hook(w: World) -> Call:
     return Call(w._hook_source["hook_path"], {"content": body, "headers": headers})
 
 
-REQUESTS.update({
-    "GET /api/v1/workspaces/{workspace_id}/rules": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/rules"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/rules": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/rules",
-        {"json": {"name": f"Due soon {w.unique()}", "event": "item.due_soon", "days": 3,
-                  "actions": [{"kind": "notify", "message": "{title} is due in {days_left} days"}]}},
-    ),
-    "GET /api/v1/rules/{rule_id}": lambda w, who: Call(f"{API}/rules/{_rule(w)}"),
-    "PATCH /api/v1/rules/{rule_id}": lambda w, who: Call(
-        f"{API}/rules/{_rule(w)}", {"json": {"enabled": False}}
-    ),
-    "DELETE /api/v1/rules/{rule_id}": lambda w, who: Call(f"{API}/rules/{_rule(w)}"),
-    "GET /api/v1/rules/{rule_id}/firings": lambda w, who: Call(f"{API}/rules/{_rule(w)}/firings"),
-    "GET /api/v1/workspaces/{workspace_id}/notifications": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/notifications"
-    ),
-    "POST /api/v1/notifications/{notification_id}/read": lambda w, who: Call(
-        f"{API}/notifications/{_notification(w)}/read"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/notifications/read"
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/webhook-sources"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/webhook-sources", {"json": {"name": f"Forms {w.unique()}"}}
-    ),
-    "DELETE /api/v1/webhook-sources/{source_id}": lambda w, who: Call(
-        f"{API}/webhook-sources/{_source(w)['id']}"
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/webhook-targets"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/webhook-targets",
-        {"json": {"name": f"Chat {w.unique()}", "url": "https://chat.example.com/hooks/pullplan"}},
-    ),
-    "DELETE /api/v1/webhook-targets/{target_id}": lambda w, who: Call(f"{API}/webhook-targets/{_target(w)}"),
-    "GET /api/v1/workspaces/{workspace_id}/deliveries": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/deliveries"
-    ),
-    "POST /api/v1/hooks/{source_id}": lambda w, who: _hook(w),
-    "GET /workspaces/{workspace_id}/rules": lambda w, who: Call(f"/workspaces/{w.team.workspace_id}/rules"),
-    "POST /workspaces/{workspace_id}/rules": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/rules",
-        {"data": {"name": f"Blocked {w.unique()}", "event": "item.blocked", "action": "notify",
-                  "message": "{title} is blocked"}},
-    ),
-    "POST /rules/{rule_id}/enabled": lambda w, who: Call(
-        f"/rules/{_rule(w)}/enabled", {"data": {"enabled": "false"}}
-    ),
-    "POST /rules/{rule_id}/delete": lambda w, who: Call(f"/rules/{_rule(w)}/delete"),
-    "GET /workspaces/{workspace_id}/notifications": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/notifications"
-    ),
-    "POST /workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/notifications/read"
-    ),
-    "POST /workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/webhook-sources", {"data": {"source_name": f"Forms {w.unique()}"}}
-    ),
-    "POST /webhook-sources/{source_id}/delete": lambda w, who: Call(
-        f"/webhook-sources/{_source(w)['id']}/delete"
-    ),
-})
+REQUESTS.update(
+    {
+        "GET /api/v1/workspaces/{workspace_id}/rules": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/rules"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/rules": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/rules",
+            {
+                "json": {
+                    "name": f"Due soon {w.unique()}",
+                    "event": "item.due_soon",
+                    "days": 3,
+                    "actions": [{"kind": "notify", "message": "{title} is due in {days_left} days"}],
+                }
+            },
+        ),
+        "GET /api/v1/rules/{rule_id}": lambda w, who: Call(f"{API}/rules/{_rule(w)}"),
+        "PATCH /api/v1/rules/{rule_id}": lambda w, who: Call(
+            f"{API}/rules/{_rule(w)}", {"json": {"enabled": False}}
+        ),
+        "DELETE /api/v1/rules/{rule_id}": lambda w, who: Call(f"{API}/rules/{_rule(w)}"),
+        "GET /api/v1/rules/{rule_id}/firings": lambda w, who: Call(f"{API}/rules/{_rule(w)}/firings"),
+        "GET /api/v1/workspaces/{workspace_id}/notifications": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/notifications"
+        ),
+        "POST /api/v1/notifications/{notification_id}/read": lambda w, who: Call(
+            f"{API}/notifications/{_notification(w)}/read"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/notifications/read"
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/webhook-sources"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/webhook-sources",
+            {"json": {"name": f"Forms {w.unique()}"}},
+        ),
+        "DELETE /api/v1/webhook-sources/{source_id}": lambda w, who: Call(
+            f"{API}/webhook-sources/{_source(w)['id']}"
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/webhook-targets"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/webhook-targets": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/webhook-targets",
+            {"json": {"name": f"Chat {w.unique()}", "url": "https://chat.example.com/hooks/pullplan"}},
+        ),
+        "DELETE /api/v1/webhook-targets/{target_id}": lambda w, who: Call(
+            f"{API}/webhook-targets/{_target(w)}"
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/deliveries": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/deliveries"
+        ),
+        "POST /api/v1/hooks/{source_id}": lambda w, who: _hook(w),
+        "GET /workspaces/{workspace_id}/rules": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/rules"
+        ),
+        "POST /workspaces/{workspace_id}/rules": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/rules",
+            {
+                "data": {
+                    "name": f"Blocked {w.unique()}",
+                    "event": "item.blocked",
+                    "action": "notify",
+                    "message": "{title} is blocked",
+                }
+            },
+        ),
+        "POST /rules/{rule_id}/enabled": lambda w, who: Call(
+            f"/rules/{_rule(w)}/enabled", {"data": {"enabled": "false"}}
+        ),
+        "POST /rules/{rule_id}/delete": lambda w, who: Call(f"/rules/{_rule(w)}/delete"),
+        "GET /workspaces/{workspace_id}/notifications": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/notifications"
+        ),
+        "POST /workspaces/{workspace_id}/notifications/read": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/notifications/read"
+        ),
+        "POST /workspaces/{workspace_id}/webhook-sources": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/webhook-sources",
+            {"data": {"source_name": f"Forms {w.unique()}"}},
+        ),
+        "POST /webhook-sources/{source_id}/delete": lambda w, who: Call(
+            f"/webhook-sources/{_source(w)['id']}/delete"
+        ),
+    }
+)
 
 
 # The Last Planner: viewers read; members plan, promise, check in, close weeks and log
@@ -691,31 +711,70 @@ def _planner(w: World) -> dict[str, int]:
     learning cycle, made once by the administrator."""
     if getattr(w, "_planner_ids", None) is None:
         ws = w.team.workspace_id
-        milestone = w.ok(w.admin.post(
-            f"{API}/workspaces/{ws}/milestones", json={"name": "Launch webinar", "date": _monday(6)}
-        ), 201)["id"]
+        milestone = w.ok(
+            w.admin.post(
+                f"{API}/workspaces/{ws}/milestones", json={"name": "Launch webinar", "date": _monday(6)}
+            ),
+            201,
+        )["id"]
         task = _plan_task(w, milestone)
-        constraint = w.ok(w.admin.post(f"{API}/workspaces/{ws}/constraints", json={
-            "plan_task_id": task, "category": "approval", "description": "Legal reads the copy.",
-            "need_by": _monday(1),
-        }), 201)["id"]
-        promise = w.ok(w.admin.post(f"{API}/workspaces/{ws}/promises", json={
-            "week": _monday(0), "plan_task_id": _plan_task(w, milestone),
-        }), 201)["promise"]["id"]
-        cycle = w.ok(w.admin.post(f"{API}/workspaces/{ws}/learning-cycles", json={
-            "kind": "pdca", "title": "A standing slot with legal", "reason": "approval_late",
-        }), 201)["id"]
-        w._planner_ids = {"milestone": milestone, "task": task, "constraint": constraint,
-                          "promise": promise, "cycle": cycle}
+        constraint = w.ok(
+            w.admin.post(
+                f"{API}/workspaces/{ws}/constraints",
+                json={
+                    "plan_task_id": task,
+                    "category": "approval",
+                    "description": "Legal reads the copy.",
+                    "need_by": _monday(1),
+                },
+            ),
+            201,
+        )["id"]
+        promise = w.ok(
+            w.admin.post(
+                f"{API}/workspaces/{ws}/promises",
+                json={
+                    "week": _monday(0),
+                    "plan_task_id": _plan_task(w, milestone),
+                },
+            ),
+            201,
+        )["promise"]["id"]
+        cycle = w.ok(
+            w.admin.post(
+                f"{API}/workspaces/{ws}/learning-cycles",
+                json={
+                    "kind": "pdca",
+                    "title": "A standing slot with legal",
+                    "reason": "approval_late",
+                },
+            ),
+            201,
+        )["id"]
+        w._planner_ids = {
+            "milestone": milestone,
+            "task": task,
+            "constraint": constraint,
+            "promise": promise,
+            "cycle": cycle,
+        }
     return w._planner_ids
 
 
 def _plan_task(w: World, milestone: int | None = None) -> int:
     """A new task of A's pull plan."""
     milestone = milestone or _planner(w)["milestone"]
-    return w.ok(w.admin.post(f"{API}/milestones/{milestone}/tasks", json={
-        "title": f"Landing page {w.unique()}", "duration_days": 2, "team": "Marketing",
-    }), 201)["id"]
+    return w.ok(
+        w.admin.post(
+            f"{API}/milestones/{milestone}/tasks",
+            json={
+                "title": f"Landing page {w.unique()}",
+                "duration_days": 2,
+                "team": "Marketing",
+            },
+        ),
+        201,
+    )["id"]
 
 
 def _monday(weeks: int) -> str:
@@ -723,94 +782,104 @@ def _monday(weeks: int) -> str:
     return (today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks)).isoformat()
 
 
-REQUESTS.update({
-    "GET /api/v1/workspaces/{workspace_id}/planner/settings": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/planner/settings"
-    ),
-    "PUT /api/v1/workspaces/{workspace_id}/planner/settings": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/planner/settings", {"json": {"lookahead_weeks": 5}}
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/milestones": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/milestones"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/milestones": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/milestones",
-        {"json": {"name": f"Partner summit {w.unique()}", "date": _monday(8)}},
-    ),
-    "GET /api/v1/milestones/{milestone_id}": lambda w, who: Call(
-        f"{API}/milestones/{_planner(w)['milestone']}"
-    ),
-    "PATCH /api/v1/milestones/{milestone_id}": lambda w, who: Call(
-        f"{API}/milestones/{_planner(w)['milestone']}", {"json": {"conditions": f"{w.unique()} sign-ups."}}
-    ),
-    "POST /api/v1/milestones/{milestone_id}/tasks": lambda w, who: Call(
-        f"{API}/milestones/{_planner(w)['milestone']}/tasks",
-        {"json": {"title": f"Slides {w.unique()}", "duration_days": 3}},
-    ),
-    "PATCH /api/v1/plan-tasks/{plan_task_id}": lambda w, who: Call(
-        f"{API}/plan-tasks/{_planner(w)['task']}", {"json": {"customer": f"Events {w.unique()}"}}
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/lookahead": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/lookahead"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/lookahead/snapshots"
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/constraints"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/constraints",
-        {"json": {"plan_task_id": _planner(w)["task"], "category": "content_materials",
-                  "description": f"Logo files {w.unique()}", "need_by": _monday(1)}},
-    ),
-    "PATCH /api/v1/constraints/{constraint_id}": lambda w, who: Call(
-        f"{API}/constraints/{_planner(w)['constraint']}", {"json": {"note": f"Asked again ({w.unique()})."}}
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/weekly-plan", {"params": {"week": _monday(0)}}
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/promises": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/promises",
-        {"json": {"week": _monday(1), "plan_task_id": _plan_task(w)}},
-    ),
-    "POST /api/v1/promises/{promise_id}/check-ins": lambda w, who: Call(
-        f"{API}/promises/{_planner(w)['promise']}/check-ins", {"json": {"status": "on_track"}}
-    ),
-    # Each call closes a past week of its own (without promises).
-    "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/week-close",
-        {"json": {"week": _monday(-w.unique()), "outcomes": []}},
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/planner/metrics"
-    ),
-    "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/learning-cycles"
-    ),
-    "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w, who: Call(
-        f"{API}/workspaces/{w.team.workspace_id}/learning-cycles",
-        {"json": {"kind": "sdca", "title": f"Brief template {w.unique()}"}},
-    ),
-    "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w, who: Call(
-        f"{API}/learning-cycles/{_planner(w)['cycle']}", {"json": {"check": f"On time ({w.unique()})."}}
-    ),
-    "GET /workspaces/{workspace_id}/planner": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/planner?week={_monday(0)}"
-    ),
-    "GET /workspaces/{workspace_id}/planner/close": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/planner/close"
-    ),
-    "GET /workspaces/{workspace_id}/planner/lookahead": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/planner/lookahead"
-    ),
-    "GET /workspaces/{workspace_id}/planner/pull-plans": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/planner/pull-plans"
-    ),
-    "GET /workspaces/{workspace_id}/planner/metrics": lambda w, who: Call(
-        f"/workspaces/{w.team.workspace_id}/planner/metrics"
-    ),
-})
+REQUESTS.update(
+    {
+        "GET /api/v1/workspaces/{workspace_id}/planner/settings": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/planner/settings"
+        ),
+        "PUT /api/v1/workspaces/{workspace_id}/planner/settings": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/planner/settings", {"json": {"lookahead_weeks": 5}}
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/milestones": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/milestones"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/milestones": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/milestones",
+            {"json": {"name": f"Partner summit {w.unique()}", "date": _monday(8)}},
+        ),
+        "GET /api/v1/milestones/{milestone_id}": lambda w, who: Call(
+            f"{API}/milestones/{_planner(w)['milestone']}"
+        ),
+        "PATCH /api/v1/milestones/{milestone_id}": lambda w, who: Call(
+            f"{API}/milestones/{_planner(w)['milestone']}",
+            {"json": {"conditions": f"{w.unique()} sign-ups."}},
+        ),
+        "POST /api/v1/milestones/{milestone_id}/tasks": lambda w, who: Call(
+            f"{API}/milestones/{_planner(w)['milestone']}/tasks",
+            {"json": {"title": f"Slides {w.unique()}", "duration_days": 3}},
+        ),
+        "PATCH /api/v1/plan-tasks/{plan_task_id}": lambda w, who: Call(
+            f"{API}/plan-tasks/{_planner(w)['task']}", {"json": {"customer": f"Events {w.unique()}"}}
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/lookahead": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/lookahead"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/lookahead/snapshots": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/lookahead/snapshots"
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/constraints": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/constraints"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/constraints": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/constraints",
+            {
+                "json": {
+                    "plan_task_id": _planner(w)["task"],
+                    "category": "content_materials",
+                    "description": f"Logo files {w.unique()}",
+                    "need_by": _monday(1),
+                }
+            },
+        ),
+        "PATCH /api/v1/constraints/{constraint_id}": lambda w, who: Call(
+            f"{API}/constraints/{_planner(w)['constraint']}",
+            {"json": {"note": f"Asked again ({w.unique()})."}},
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/weekly-plan": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/weekly-plan", {"params": {"week": _monday(0)}}
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/promises": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/promises",
+            {"json": {"week": _monday(1), "plan_task_id": _plan_task(w)}},
+        ),
+        "POST /api/v1/promises/{promise_id}/check-ins": lambda w, who: Call(
+            f"{API}/promises/{_planner(w)['promise']}/check-ins", {"json": {"status": "on_track"}}
+        ),
+        # Each call closes a past week of its own (without promises).
+        "POST /api/v1/workspaces/{workspace_id}/week-close": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/week-close",
+            {"json": {"week": _monday(-w.unique()), "outcomes": []}},
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/planner/metrics": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/planner/metrics"
+        ),
+        "GET /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/learning-cycles"
+        ),
+        "POST /api/v1/workspaces/{workspace_id}/learning-cycles": lambda w, who: Call(
+            f"{API}/workspaces/{w.team.workspace_id}/learning-cycles",
+            {"json": {"kind": "sdca", "title": f"Brief template {w.unique()}"}},
+        ),
+        "PATCH /api/v1/learning-cycles/{learning_cycle_id}": lambda w, who: Call(
+            f"{API}/learning-cycles/{_planner(w)['cycle']}", {"json": {"check": f"On time ({w.unique()})."}}
+        ),
+        "GET /workspaces/{workspace_id}/planner": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/planner?week={_monday(0)}"
+        ),
+        "GET /workspaces/{workspace_id}/planner/close": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/planner/close"
+        ),
+        "GET /workspaces/{workspace_id}/planner/lookahead": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/planner/lookahead"
+        ),
+        "GET /workspaces/{workspace_id}/planner/pull-plans": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/planner/pull-plans"
+        ),
+        "GET /workspaces/{workspace_id}/planner/metrics": lambda w, who: Call(
+            f"/workspaces/{w.team.workspace_id}/planner/metrics"
+        ),
+    }
+)
 
 
 @pytest.fixture(params=["session", "token"])

@@ -45,17 +45,28 @@ def workspace(tmp_path):
 
 def run(ws, *args, expect=0):
     env = {**os.environ, "PULLPLAN_DATABASE_URL": ws["url"], "PULLPLAN_DEMO": "false"}
-    proc = subprocess.run(
-        [PULLPLAN, *args], capture_output=True, text=True, env=env, timeout=60
-    )
+    proc = subprocess.run([PULLPLAN, *args], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == expect, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     return proc
 
 
 def test_add_move_show_and_refusal(workspace):
-    out = run(workspace, "item", "add", "Marketing", "Spring webinar", "--type", "Campaign",
-              "--owner", "alice", "--due", "2026-03-01", "--tag", "webinar").stdout
+    out = run(
+        workspace,
+        "item",
+        "add",
+        "Marketing",
+        "Spring webinar",
+        "--type",
+        "Campaign",
+        "--owner",
+        "alice",
+        "--due",
+        "2026-03-01",
+        "--tag",
+        "webinar",
+    ).stdout
     assert "Created item 1" in out and "Spring webinar" in out
     run(workspace, "item", "add", "Marketing", "Case study")
     assert "Moved item 1" in run(workspace, "item", "move", "1", "Doing").stdout

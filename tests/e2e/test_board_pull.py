@@ -15,6 +15,7 @@ expect = pytest.importorskip(
     "playwright.sync_api", reason="the Python package playwright is not installed (pip install -e '.[test]')"
 ).expect
 
+
 def open_board(page, sign_in, board: SmallBoard, user: str = "bob"):
     page.goto(board.path)
     sign_in(page, user, DEMO_PASSWORD)

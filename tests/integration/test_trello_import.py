@@ -68,10 +68,7 @@ def test_a_trello_board_becomes_a_pull_board_with_its_history(team):
         board = load_board(session, report.board_id)
         items = {i.title: i for i in load_items(session, [ItemRow.board_id == board.id])}
         log = {
-            title: [
-                (t.kind, t.to_stage_id, t.at)
-                for t in load_transitions(session, item_id=item.id)
-            ]
+            title: [(t.kind, t.to_stage_id, t.at) for t in load_transitions(session, item_id=item.id)]
             for title, item in items.items()
         }
     stage = {s.name: s.id for s in board.stages}
