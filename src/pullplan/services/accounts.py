@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Update, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pullplan.domain.permissions import Role, at_least, lower
@@ -352,23 +352,39 @@ _TOKEN_CALLER = (
 )
 
 
-def session_principal(db: Database, token: str, *, now: datetime | None = None) -> Principal | None:
+@dataclass(frozen=True)
+class Caller:
+    """Whom a credential names (None: nobody), read in the caller's transaction, and what to
+    write after it: the session's last-seen or the token's last-used time, at most once every
+    TOUCH_EVERY (None: nothing)."""
+
+    principal: Principal | None
+    touch: Update | None = None
+
+
+def session_caller(session: Session, token: str, now: datetime) -> Caller:
     """The user of a live session: within both the idle and the absolute expiry."""
-    now = now or utcnow()
-    with db.read() as session:
-        row = run(session, _SESSION_CALLER, {"token_hash": digest(token)}).one_or_none()
-        if row is None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE <= now:
-            return None
-        principal = _principal(session, row, "session", csrf_token=row.csrf_token)
-        stale = now - row.last_seen_at >= TOUCH_EVERY
-    if stale:
+    row = run(session, _SESSION_CALLER, {"token_hash": digest(token)}).one_or_none()
+    if row is None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE <= now:
+        return Caller(None)
+    principal = _principal(session, row, "session", csrf_token=row.csrf_token)
+    if now - row.last_seen_at < TOUCH_EVERY:
+        return Caller(principal)
+    seen = update(BrowserSessionRow).where(BrowserSessionRow.id == row.session_id).values(last_seen_at=now)
+    return Caller(principal, seen)
+
+
+def touch(db: Database, caller: Caller) -> None:
+    if caller.touch is not None:
         with db.write() as session:
-            session.execute(
-                update(BrowserSessionRow)
-                .where(BrowserSessionRow.id == row.session_id)
-                .values(last_seen_at=now)
-            )
-    return principal
+            session.execute(caller.touch)
+
+
+def session_principal(db: Database, token: str, *, now: datetime | None = None) -> Principal | None:
+    with db.read() as session:
+        caller = session_caller(session, token, now or utcnow())
+    touch(db, caller)
+    return caller.principal
 
 
 # --- API tokens -----------------------------------------------------------------------------
@@ -441,22 +457,24 @@ def revoke_token(db: Database, *, token_id: int, by: Principal, now: datetime | 
         return row
 
 
+def token_caller(session: Session, token: str, now: datetime) -> Caller:
+    row = run(session, _TOKEN_CALLER, {"token_hash": digest(token)}).one_or_none()
+    if row is None:
+        return Caller(None)
+    principal = _principal(
+        session, row, "token", token_workspace_id=row.workspace_id, token_role=Role(row.role)
+    )
+    if row.last_used_at is not None and now - row.last_used_at < TOUCH_EVERY:
+        return Caller(principal)
+    used = update(ApiTokenRow).where(ApiTokenRow.id == row.token_id).values(last_used_at=now)
+    return Caller(principal, used)
+
+
 def token_principal(db: Database, token: str, *, now: datetime | None = None) -> Principal | None:
-    now = now or utcnow()
     with db.read() as session:
-        row = run(session, _TOKEN_CALLER, {"token_hash": digest(token)}).one_or_none()
-        if row is None:
-            return None
-        principal = _principal(
-            session, row, "token", token_workspace_id=row.workspace_id, token_role=Role(row.role)
-        )
-        stale = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
-    if stale:
-        with db.write() as session:
-            session.execute(
-                update(ApiTokenRow).where(ApiTokenRow.id == row.token_id).values(last_used_at=now)
-            )
-    return principal
+        caller = token_caller(session, token, now or utcnow())
+    touch(db, caller)
+    return caller.principal
 
 
 def _principal(session: Session, user, via: str, **extra) -> Principal:

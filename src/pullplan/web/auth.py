@@ -17,11 +17,13 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
 from pullplan.services import accounts
 from pullplan.services.accounts import Principal
+from pullplan.services.clock import utcnow
 from pullplan.services.errors import NotFound, ServiceError
 from pullplan.storage.handoff_tables import HandoffRow
 from pullplan.storage.planner_tables import (
@@ -76,30 +78,49 @@ def same_origin(request: Request) -> bool:
     return True
 
 
-def _caller(request: Request) -> Principal | None:
-    """Who sent the request (None: no credentials), read once per request. Runs in a worker
-    thread: it reads the database. A bearer token that is not valid raises NotSignedIn."""
-    if "principal" in request.state._state:
-        return request.state.principal
+def _caller(
+    request: Request, on: str | None = None, object_id: int | None = None
+) -> tuple[Principal | None, int | None]:
+    """Who sent the request (None: no credentials), read once per request, and, with `on` and
+    a valid id, the workspace of the object the path names (None: no such object): one read
+    transaction. Runs in a worker thread. A bearer token that is not valid raises NotSignedIn."""
     db = request.app.state.db
-    principal = None
+    known = "principal" in request.state._state
+    if known and (on is None or object_id is None):
+        return request.state.principal, None
+    caller = None
+    with db.read() as session:
+        if known:
+            principal = request.state.principal
+        else:
+            caller = _credentials(session, request)
+            principal = caller.principal
+        workspace_id = None
+        if principal is not None and on is not None and object_id is not None:
+            workspace_id = run(session, _OWNER_QUERIES[on], {"id": object_id}).scalar()
+    if caller is not None:
+        accounts.touch(db, caller)
+        request.state.principal = principal
+    return principal, workspace_id
+
+
+def _credentials(session: Session, request: Request) -> accounts.Caller:
+    now = utcnow()
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        principal = accounts.token_principal(db, header[7:].strip())
-        if principal is None:
+        caller = accounts.token_caller(session, header[7:].strip(), now)
+        if caller.principal is None:
             raise NotSignedIn("The API token is unknown, revoked, or its user is disabled.")
-    else:
-        token = request.cookies.get(SESSION_COOKIE)
-        if token:
-            principal = accounts.session_principal(db, token)
-    request.state.principal = principal
-    return principal
+        return caller
+    token = request.cookies.get(SESSION_COOKIE)
+    return accounts.session_caller(session, token, now) if token else accounts.Caller(None)
 
 
 async def _principal(request: Request) -> Principal | None:
     if "principal" in request.state._state:
         return request.state.principal
-    return await _checked(request, await run_in_threadpool(_caller, request))
+    principal, _ = await run_in_threadpool(_caller, request)
+    return await _checked(request, principal)
 
 
 async def _checked(request: Request, principal: Principal | None) -> Principal | None:
@@ -202,18 +223,6 @@ _NOUNS = {
 }
 
 
-def _caller_and_workspace(
-    request: Request, on: str, object_id: int | None
-) -> tuple[Principal | None, int | None]:
-    """The caller, and (when there is one and the id is valid) the workspace of the object
-    the path names: None when there is no such object."""
-    principal = _caller(request)
-    if principal is None or object_id is None:
-        return principal, None
-    with request.app.state.db.read() as session:
-        return principal, run(session, _OWNER_QUERIES[on], {"id": object_id}).scalar()
-
-
 def allow(role: Role, *, on: str, signed_in_only: bool = False):
     """A dependency: the caller holds at least `role` in the workspace of the `{on}_id` path
     parameter (and, with `signed_in_only`, calls from a browser session, not with an API
@@ -229,7 +238,7 @@ def allow(role: Role, *, on: str, signed_in_only: bool = False):
         except ValidationError as e:
             object_id, invalid = None, e
         # One trip to a worker thread: the caller and the object's workspace.
-        principal, workspace_id = await run_in_threadpool(_caller_and_workspace, request, on, object_id)
+        principal, workspace_id = await run_in_threadpool(_caller, request, on, object_id)
         if principal is None:
             raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
         await _checked(request, principal)

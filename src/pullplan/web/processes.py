@@ -65,7 +65,6 @@ def listening_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
     except OSError:
         sock.close()
         raise
-    sock.set_inheritable(True)
     return sock
 
 
