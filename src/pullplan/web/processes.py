@@ -1,8 +1,9 @@
 """`pullplan serve --workers N` on Linux: N server processes, each listening on a socket of its
-own bound to the same address (SO_REUSEPORT), so that the kernel spreads new connections evenly
-over them. With one socket shared by all (uvicorn's own --workers), the process that is idle
-when a burst of connections arrives accepts all of them: 14 of 16 keep-alive clients ended up
-on one of two processes, which then served their requests alone.
+own bound to the same address (SO_REUSEPORT), so that the kernel spreads new connections over
+them, by a hash of each connection's addresses. With one socket shared by all (uvicorn's own
+--workers), the process that is idle when a burst of connections arrives accepts all of them:
+14 of 16 keep-alive clients ended up on one of two processes, which then served their
+requests alone.
 
 The supervisor (this process) starts the workers, starts a worker again when one dies, and
 stops them all on SIGINT, SIGTERM or SIGHUP; a worker ends when the supervisor does. It gives
