@@ -52,6 +52,22 @@ def _pid_of_each_connection(base_url: str) -> list[int]:
     return pids
 
 
+def _two_workers(sqlite_url: str, server_process):
+    db = Database(sqlite_url)
+    upgrade(db)
+    db.dispose()
+    server = server_process(sqlite_url, workers=2)
+    server.start()
+    return server
+
+
+def _all_ended(pids, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(_alive(pid) for pid in pids)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -61,9 +77,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_burst_of_connections_is_spread_over_the_processes(sqlite_url, server_process):
-    upgrade(Database(sqlite_url))
-    server = server_process(sqlite_url, workers=2)
-    server.start()
+    server = _two_workers(sqlite_url, server_process)
     per_process = Counter(_pid_of_each_connection(server.base_url))
     assert len(per_process) == 2, per_process
     # Spread by a hash of each connection's address: binomial(32, 1/2). Fewer than 6 on one
@@ -73,16 +87,11 @@ def test_a_burst_of_connections_is_spread_over_the_processes(sqlite_url, server_
     workers = list(per_process)
     server.stop()
     assert server.process.returncode == 0, server.log()
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(pid) for pid in workers), "stopping the server stops every worker"
+    assert _all_ended(workers, within_s=10), "stopping the server stops every worker"
 
 
 def test_a_worker_that_dies_is_started_again(sqlite_url, server_process):
-    upgrade(Database(sqlite_url))
-    server = server_process(sqlite_url, workers=2)
-    server.start()
+    server = _two_workers(sqlite_url, server_process)
     before = set(_pid_of_each_connection(server.base_url))
     assert len(before) == 2
     time.sleep(11)  # past the start-up grace: a worker that dies now is started again
@@ -101,9 +110,7 @@ def test_a_worker_that_dies_is_started_again(sqlite_url, server_process):
 
 
 def test_a_second_server_on_the_same_port_is_refused(sqlite_url, server_process, tmp_path):
-    upgrade(Database(sqlite_url))
-    server = server_process(sqlite_url, workers=2)
-    server.start()
+    server = _two_workers(sqlite_url, server_process)
     second = subprocess.run(
         server.process.args,  # the same command: the same port
         env={**server.env, "PULLPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'other.sqlite3'}"},
@@ -118,14 +125,9 @@ def test_a_second_server_on_the_same_port_is_refused(sqlite_url, server_process,
 
 
 def test_the_workers_end_when_the_supervisor_is_killed(sqlite_url, server_process):
-    upgrade(Database(sqlite_url))
-    server = server_process(sqlite_url, workers=2)
-    server.start()
+    server = _two_workers(sqlite_url, server_process)
     workers = set(_pid_of_each_connection(server.base_url))
     assert len(workers) == 2
     os.kill(server.process.pid, signal.SIGKILL)  # the supervisor only, not its process group
     server.process.wait(timeout=10)
-    deadline = time.monotonic() + 20
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(pid) for pid in workers), "no worker is left serving on its own"
+    assert _all_ended(workers, within_s=20), "no worker is left serving on its own"
