@@ -101,7 +101,8 @@ def serve(
     threads: Annotated[
         int | None,
         typer.Option(
-            help="Worker threads per process for blocking work (default: PULLPLAN_THREADS, 40).",
+            help="Worker threads per process for blocking work; 1 runs it on the event loop's thread, "
+            "one request at a time (default: PULLPLAN_THREADS, 40).",
             min=1,
             max=400,
         ),

@@ -40,8 +40,9 @@ class Settings(BaseSettings):
         ge=1,
         le=400,
         description="Worker threads per server process for the routes' blocking work (database, "
-        "computation). On SQLite, 1 keeps the writer's turn short under heavy load (threads only "
-        "take turns on Python's GIL) but makes a quick request wait behind a slow one.",
+        "computation). 1 runs that work on the event loop's own thread, one request at a time: on "
+        "SQLite under heavy load the cheapest way (threads only take turns on Python's GIL), but "
+        "a quick request waits behind a slow one.",
     )
     log_format: Literal["text", "json"] = Field(
         default="text", description="Server logs on stderr: `text`, or `json` (one JSON object per line)."

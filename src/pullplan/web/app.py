@@ -17,7 +17,7 @@ from pullplan.services.accounts import ensure_admin
 from pullplan.settings import Settings
 from pullplan.storage.database import Database
 from pullplan.storage.migrate import upgrade
-from pullplan.web import health
+from pullplan.web import health, sync_work
 from pullplan.web.api import accounts, boards, errors, flow, items, lrm, workspaces
 from pullplan.web.api import aggregates as aggregate_api
 from pullplan.web.api import handoffs as handoff_api
@@ -75,8 +75,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 else Database(settings.resolved_database_url, pool_size=settings.pool_size)
             )
         gc.freeze()  # start-up objects live for good: keep them out of every collection
-        # Sync routes and dependencies run on this event loop's thread limiter.
+        # Routes' blocking work runs on this event loop's worker threads or, with one thread,
+        # on the loop's own thread (web/sync_work.py).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        sync_work.run_on_event_loop(settings.threads == 1)
         worker = scheduler.background(app.state.db, settings)  # None with PULLPLAN_SCHEDULER off
         yield
         if worker is not None:

@@ -18,7 +18,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from pullplan.domain.permissions import ROLE_WORDS, Role, at_least
 from pullplan.services import accounts
@@ -44,6 +43,7 @@ from pullplan.storage.tables import (
     StageRow,
     WorkspaceRow,
 )
+from pullplan.web.sync_work import run_sync
 
 SESSION_COOKIE = "pullplan_session"
 CSRF_HEADER = "x-csrf-token"
@@ -119,7 +119,7 @@ def _credentials(session: Session, request: Request) -> accounts.Caller:
 async def _principal(request: Request) -> Principal | None:
     if "principal" in request.state._state:
         return request.state.principal
-    principal, _ = await run_in_threadpool(_caller, request)
+    principal, _ = await run_sync(_caller, request)
     return await _checked(request, principal)
 
 
@@ -237,8 +237,8 @@ def allow(role: Role, *, on: str, signed_in_only: bool = False):
             object_id, invalid = _PATH_ID.validate_python(raw), None
         except ValidationError as e:
             object_id, invalid = None, e
-        # One trip to a worker thread: the caller and the object's workspace.
-        principal, workspace_id = await run_in_threadpool(_caller, request, on, object_id)
+        # One trip to a worker thread (see sync_work): the caller and the object's workspace.
+        principal, workspace_id = await run_sync(_caller, request, on, object_id)
         if principal is None:
             raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
         await _checked(request, principal)

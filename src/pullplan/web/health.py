@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 
 from pullplan import __version__
 from pullplan.storage.migrate import alembic_config
+from pullplan.web.sync_work import SyncRoute, run_sync
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=SyncRoute, tags=["health"])
 
 
 @router.get("/healthz", summary="The process is up")
@@ -27,7 +27,7 @@ def healthz() -> dict:
 
 @router.get("/readyz", summary="The process can serve: its database answers at the current schema")
 async def readyz(request: Request):
-    problem = await run_in_threadpool(_database_problem, request.app.state.db)
+    problem = await run_sync(_database_problem, request.app.state.db)
     if problem:
         return JSONResponse(
             {"error": {"code": "not_ready", "message": problem}, "status": "not ready"}, status_code=503

@@ -14,8 +14,9 @@ from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import RESPONSES
 from pullplan.web.api.schemas import LongName, MemberRead, Read, Strict, UserRead
 from pullplan.web.auth import Admin, SignedIn, allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["accounts"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["accounts"], responses=RESPONSES)
 
 Manager = Annotated[accounts.Principal, allow(Role.MANAGER, on="workspace")]
 Viewer = Annotated[accounts.Principal, allow(Role.VIEWER, on="workspace")]

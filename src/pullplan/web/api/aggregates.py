@@ -23,8 +23,9 @@ from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import RESPONSES
 from pullplan.web.api.views import item_read
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["aggregates"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["aggregates"], responses=RESPONSES)
 
 Viewer = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 Manager = Annotated[Principal, allow(Role.MANAGER, on="workspace")]

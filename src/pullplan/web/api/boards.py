@@ -30,8 +30,9 @@ from pullplan.web.api.schemas import (
 )
 from pullplan.web.api.views import board_read, board_view_read, candidate_read, item_read
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["boards"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["boards"], responses=RESPONSES)
 
 ViewerOnBoard = Annotated[Principal, allow(Role.VIEWER, on="board")]
 ManagerOnBoard = Annotated[Principal, allow(Role.MANAGER, on="board")]

@@ -17,8 +17,9 @@ from pullplan.services.accounts import Principal
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import RESPONSES
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["flow"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["flow"], responses=RESPONSES)
 
 ViewerOnBoard = Annotated[Principal, allow(Role.VIEWER, on="board")]
 FilterName = Annotated[str | None, Query(max_length=60)]

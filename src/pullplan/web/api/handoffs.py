@@ -30,8 +30,9 @@ from pullplan.web.api.handoff_schemas import (
     StepReason,
 )
 from pullplan.web.auth import Forbidden, allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["handoffs"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["handoffs"], responses=RESPONSES)
 
 ViewerOfWorkspace = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 ViewerOnItem = Annotated[Principal, allow(Role.VIEWER, on="item")]

@@ -24,8 +24,9 @@ from pullplan.web.api.schemas import (
 )
 from pullplan.web.api.views import findings, item_read
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["items"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["items"], responses=RESPONSES)
 
 MemberOnBoard = Annotated[Principal, allow(Role.MEMBER, on="board")]
 ViewerOnItem = Annotated[Principal, allow(Role.VIEWER, on="item")]

@@ -15,8 +15,9 @@ from pullplan.services.errors import InvalidInput
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import RESPONSES
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["last responsible moment"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["last responsible moment"], responses=RESPONSES)
 
 ViewerOnBoard = Annotated[Principal, allow(Role.VIEWER, on="board")]
 ViewerOnWorkspace = Annotated[Principal, allow(Role.VIEWER, on="workspace")]

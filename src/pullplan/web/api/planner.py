@@ -46,8 +46,9 @@ from pullplan.web.api.planner_schemas import (
     WeekPlanRead,
 )
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["last planner"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["last planner"], responses=RESPONSES)
 
 ViewerOnWorkspace = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 MemberOnWorkspace = Annotated[Principal, allow(Role.MEMBER, on="workspace")]

@@ -24,8 +24,9 @@ from pullplan.web.api.rule_schemas import (
     RuleUpdate,
 )
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["rules"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["rules"], responses=RESPONSES)
 
 ViewerOfWorkspace = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 ManagerOfWorkspace = Annotated[Principal, allow(Role.MANAGER, on="workspace")]

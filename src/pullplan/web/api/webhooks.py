@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from pullplan.domain.permissions import Role
 from pullplan.integrations.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureRefused
@@ -27,8 +26,9 @@ from pullplan.web.api.rule_schemas import (
     TargetRead,
 )
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute, run_sync
 
-router = APIRouter(tags=["webhooks"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["webhooks"], responses=RESPONSES)
 
 ManagerOfWorkspace = Annotated[Principal, allow(Role.MANAGER, on="workspace")]
 ManagerOfSource = Annotated[Principal, allow(Role.MANAGER, on="source")]
@@ -133,7 +133,7 @@ async def receive(source_id: PathId, request: Request, db: DB):
     409: a replay; 422: the body is not a JSON object. A refused request writes nothing."""
     body = await request.body()
     try:
-        received = await run_in_threadpool(
+        received = await run_sync(
             service.receive, db, source_id=source_id, headers=request.headers, body=body
         )
     except SignatureRefused as e:

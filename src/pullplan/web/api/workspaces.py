@@ -23,8 +23,9 @@ from pullplan.web.api.schemas import (
 )
 from pullplan.web.api.views import board_read
 from pullplan.web.auth import Admin, SignedIn, allow
+from pullplan.web.sync_work import SyncRoute
 
-router = APIRouter(tags=["workspaces"], responses=RESPONSES)
+router = APIRouter(route_class=SyncRoute, tags=["workspaces"], responses=RESPONSES)
 
 Viewer = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 Manager = Annotated[Principal, allow(Role.MANAGER, on="workspace")]

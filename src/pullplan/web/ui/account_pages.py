@@ -12,9 +12,10 @@ from pullplan.services import accounts
 from pullplan.storage.tables import WorkspaceRow
 from pullplan.web.api.deps import DB
 from pullplan.web.auth import SESSION_COOKIE, CsrfRefused, same_origin, signed_in
+from pullplan.web.sync_work import SyncRoute
 from pullplan.web.ui.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:

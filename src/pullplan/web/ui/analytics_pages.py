@@ -27,9 +27,10 @@ from pullplan.services.accounts import Principal
 from pullplan.services.errors import InvalidInput
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 from pullplan.web.ui.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 ViewerOnBoard = Annotated[Principal, allow(Role.VIEWER, on="board")]
 FilterName = Annotated[str | None, Query(max_length=60)]

@@ -7,7 +7,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-router = APIRouter(include_in_schema=False)
+from pullplan.web.sync_work import SyncRoute
+
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 
 def mount_assets(app: FastAPI) -> None:

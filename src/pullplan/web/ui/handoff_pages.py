@@ -15,9 +15,10 @@ from pullplan.services import handoffs as service
 from pullplan.services.accounts import Principal
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 from pullplan.web.ui.render import render, templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 # The API path of each step.
 STEP_PATHS = {step: step.value.replace("_", "-") for step in Step if step != Step.REQUEST}

@@ -18,9 +18,10 @@ from pullplan.services.errors import InvalidInput, NotFound, ServiceError
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.api.errors import STATUS
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 from pullplan.web.ui.render import render, templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 Viewer = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 Member = Annotated[Principal, allow(Role.MEMBER, on="workspace")]

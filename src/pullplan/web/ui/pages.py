@@ -18,9 +18,10 @@ from pullplan.services.boards import BoardView
 from pullplan.storage.database import Database
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import SignedIn, allow
+from pullplan.web.sync_work import SyncRoute
 from pullplan.web.ui.render import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -19,9 +19,10 @@ from pullplan.services import planner_weeks as weeks_service
 from pullplan.services.accounts import Principal
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute
 from pullplan.web.ui.render import render, templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 PLOTLY_URL = f"/assets/plotly.min.js?v={plotly.__version__}"
 
 Viewer = Annotated[Principal, allow(Role.VIEWER, on="workspace")]

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import pass_context
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from pullplan.domain.permissions import Role, at_least
 from pullplan.domain.rules import (
@@ -30,9 +29,10 @@ from pullplan.services.errors import Conflict, ServiceError
 from pullplan.storage.tables import BoardRow, WorkspaceRow, WorkTypeRow
 from pullplan.web.api.deps import DB, PathId
 from pullplan.web.auth import allow
+from pullplan.web.sync_work import SyncRoute, run_sync
 from pullplan.web.ui.render import render, templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SyncRoute, include_in_schema=False)
 
 Viewer = Annotated[Principal, allow(Role.VIEWER, on="workspace")]
 Manager = Annotated[Principal, allow(Role.MANAGER, on="workspace")]
@@ -102,12 +102,12 @@ async def create_rule(request: Request, workspace_id: PathId, db: DB, principal:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         data = rule_from_form(form)
-        await run_in_threadpool(
+        await run_sync(
             service.create_rule, db, actor_id=principal.user_id, workspace_id=workspace_id, data=data
         )
     except (ServiceError, ValueError) as e:
         message = getattr(e, "message", None) or str(e)
-        return await run_in_threadpool(
+        return await run_sync(
             _rules_page, request, db, principal, workspace_id, error=message, form=form, status_code=422
         )
     return RedirectResponse(f"/workspaces/{workspace_id}/rules", status_code=303)
@@ -117,9 +117,7 @@ async def create_rule(request: Request, workspace_id: PathId, db: DB, principal:
 async def switch_rule(request: Request, rule_id: PathId, db: DB, principal: RuleManager):
     form = await request.form()
     on = form.get("enabled") == "true"
-    rule = await run_in_threadpool(
-        service.update_rule, db, actor_id=principal.user_id, rule_id=rule_id, enabled=on
-    )
+    rule = await run_sync(service.update_rule, db, actor_id=principal.user_id, rule_id=rule_id, enabled=on)
     return RedirectResponse(f"/workspaces/{rule.workspace_id}/rules", status_code=303)
 
 
@@ -135,7 +133,7 @@ async def add_source(request: Request, workspace_id: PathId, db: DB, principal: 
     """A new inbound source: the page again, showing its secret this once."""
     form = await request.form()
     try:
-        row = await run_in_threadpool(
+        row = await run_sync(
             webhook_service.create_source,
             db,
             actor_id=principal.user_id,
@@ -143,10 +141,10 @@ async def add_source(request: Request, workspace_id: PathId, db: DB, principal: 
             name=form.get("source_name", ""),
         )
     except ServiceError as e:
-        return await run_in_threadpool(
+        return await run_sync(
             _rules_page, request, db, principal, workspace_id, error=e.message, status_code=_status(e)
         )
-    return await run_in_threadpool(_rules_page, request, db, principal, workspace_id, new_source=row)
+    return await run_sync(_rules_page, request, db, principal, workspace_id, new_source=row)
 
 
 @router.post("/webhook-sources/{source_id}/delete", response_class=HTMLResponse)
