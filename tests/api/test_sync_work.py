@@ -47,9 +47,7 @@ def work_threads(monkeypatch) -> dict[str, set[int]]:
     return seen
 
 
-def test_one_thread_runs_the_work_on_the_event_loop_and_more_on_worker_threads(
-    team, threads, work_threads
-):
+def test_one_thread_runs_the_work_on_the_event_loop_and_more_on_worker_threads(team, threads, work_threads):
     loop_thread = team.client.portal.call(threading.get_ident)
     item = team.create_item("Webinar follow-up", stage="Next")
 
