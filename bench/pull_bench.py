@@ -9,7 +9,8 @@ port) and measures, over HTTP with keep-alive clients (aiohttp sessions, as asyn
   move ever conflicts with another or is refused); moves per second, p50/p95/p99 latency,
   and errors (any non-2xx response or transport error); then, as a floor to compare with,
   the same clients sending GET /api/v1/items/{id} (skip with --no-baseline; --reads-only
-  skips both);
+  skips both); with each run, the CPU time pullplan's server processes spent on it, per
+  request (from /proc, on Linux; PostgreSQL's own processes are not counted);
 * board read: GET /api/v1/boards/{id}/view, p50/p95 over a fixed number of reads, and the
   same read in-process split into the service call (`read_board`: SQL and the cards) and
   the JSON response (`board_view_read`), so that server time can be told from HTTP time;
@@ -145,10 +146,17 @@ class RunResult:
     error_samples: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     timed_out: bool = False
+    server_cpu_s: float | None = None  # CPU time of pullplan's server processes over the run
 
     @property
     def ok(self) -> int:
         return len(self.latencies_ms)
+
+    @property
+    def server_cpu_ms(self) -> float:
+        """Server CPU per request (nan where /proc cannot tell)."""
+        done = self.ok + self.errors
+        return 1000 * self.server_cpu_s / done if self.server_cpu_s is not None and done else float("nan")
 
     @property
     def per_second(self) -> float:
@@ -410,12 +418,28 @@ def pullplan_command() -> str:
     return found
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User and system CPU seconds of a process and all its descendants (Linux /proc; None
+    elsewhere, or when the process is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+    except OSError:
+        return None
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total + sum(process_cpu_s(child) or 0.0 for child in children)
+
+
 @contextmanager
 def server(
     database_url: str, probe_path: str, token: str, *, workers: int = 1, threads: int | None = None
-) -> Iterator[str]:
+) -> Iterator[tuple[str, int]]:
     """`pullplan serve --no-demo` on a free port of 127.0.0.1 (with `--workers`, and
-    `--threads` when given); yields its base URL."""
+    `--threads` when given); yields its base URL and its process id."""
     port = free_port()
     env = {**os.environ, "PULLPLAN_DATABASE_URL": database_url}
     options = ["--workers", str(workers)] + (["--threads", str(threads)] if threads else [])
@@ -442,7 +466,7 @@ def server(
                     if time.monotonic() > deadline:
                         raise RuntimeError("the server did not answer in time")
                     time.sleep(0.1)
-            yield base
+            yield base, proc.pid
         finally:
             proc.terminate()
             try:
@@ -655,10 +679,15 @@ def bench_cell(
         )
         moves = []
         probe = f"/api/v1/boards/{seeded.board_id}"
-        with server(url, probe, seeded.token, workers=profile.workers, threads=profile.threads) as base:
+        served = server(url, probe, seeded.token, workers=profile.workers, threads=profile.threads)
+        with served as (base, pid):
             for request in requests:
                 for clients in client_counts:
+                    cpu_before = process_cpu_s(pid)
                     result = run_clients(base, seeded, database, size, clients, profile, request)
+                    cpu_after = process_cpu_s(pid)
+                    if cpu_before is not None and cpu_after is not None:
+                        result.server_cpu_s = cpu_after - cpu_before
                     log(
                         f"  {request} x {clients:>2} client(s): {result.ok} requests, {result.errors} "
                         f"errors, {result.per_second:.0f}/s, p95 {percentile(result.latencies_ms, 95):.1f} ms"
@@ -700,6 +729,7 @@ def tables(
         "p50 ms",
         "p95 ms",
         "p99 ms",
+        "server CPU ms",
     ]
     move_rows = [
         [
@@ -713,6 +743,7 @@ def tables(
             fmt(percentile(m.latencies_ms, 50)),
             fmt(percentile(m.latencies_ms, 95)),
             fmt(percentile(m.latencies_ms, 99)),
+            fmt(m.server_cpu_ms, 2),
         ]
         for m in moves
     ]
