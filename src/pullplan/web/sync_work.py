@@ -4,7 +4,7 @@ By default on the worker threads of the process (`--threads`, 40), so that a qui
 need not wait for a slow one. With `--threads 1` a process works on one request at a time
 anyway, and handing the work to a thread and back costs more than it saves: the hand-over,
 and the two threads taking turns on Python's GIL while the work runs. The work then runs on
-the event loop's own thread (about a fifth less CPU per move).
+the event loop's own thread (a quarter to a third less server CPU per move, docs/benchmarks.md).
 
 Every route of the app is declared with `SyncRoute`: a plain `def` route becomes an `async
 def` that calls `run_sync`, so one switch decides for all of them.
