@@ -83,7 +83,7 @@ def _caller(
 ) -> tuple[Principal | None, int | None]:
     """Who sent the request (None: no credentials), read once per request, and, with `on` and
     a valid id, the workspace of the object the path names (None: no such object): one read
-    transaction. Runs in a worker thread. A bearer token that is not valid raises NotSignedIn."""
+    transaction. Runs through `run_sync` (sync_work). A bearer token that is not valid raises NotSignedIn."""
     db = request.app.state.db
     known = "principal" in request.state._state
     if known and (on is None or object_id is None):
@@ -237,7 +237,8 @@ def allow(role: Role, *, on: str, signed_in_only: bool = False):
             object_id, invalid = _PATH_ID.validate_python(raw), None
         except ValidationError as e:
             object_id, invalid = None, e
-        # One trip to a worker thread (see sync_work): the caller and the object's workspace.
+        # One read through run_sync (a worker thread, or none with one thread): the caller and
+        # the object's workspace.
         principal, workspace_id = await run_sync(_caller, request, on, object_id)
         if principal is None:
             raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
