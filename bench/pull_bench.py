@@ -440,16 +440,20 @@ def server(
 ) -> Iterator[tuple[str, int]]:
     """`pullplan serve --no-demo` on a free port of 127.0.0.1 (with `--workers`, and
     `--threads` when given); yields its base URL and its process id."""
-    port = free_port()
-    env = {**os.environ, "PULLPLAN_DATABASE_URL": database_url}
     options = ["--workers", str(workers)] + (["--threads", str(threads)] if threads else [])
+    command = [pullplan_command(), "serve", "--host", HOST, "--no-demo", *options]
+    env = {**os.environ, "PULLPLAN_DATABASE_URL": database_url}
+    with started(command, env, probe_path, token) as served:
+        yield served
+
+
+@contextmanager
+def started(command: list[str], env: dict, probe_path: str, token: str) -> Iterator[tuple[str, int]]:
+    """Run `command` plus `--port` and a free port of 127.0.0.1 until GET `probe_path` answers
+    200; yield its base URL and its process id; stop it when the block ends."""
+    port = free_port()
     with tempfile.TemporaryFile(prefix="pullplan-bench-server-") as log:
-        proc = subprocess.Popen(
-            [pullplan_command(), "serve", "--host", HOST, "--port", str(port), "--no-demo", *options],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
+        proc = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=log, stderr=log)
         base = f"http://{HOST}:{port}"
         try:
             deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -491,6 +495,25 @@ def run_clients(
     thread, each with its own keep-alive connection: threads of sync clients would spend the
     bench's CPU, which the server needs, on taking turns on the GIL."""
     return asyncio.run(_run_clients(base, seeded, database, size, clients, profile, request))
+
+
+def run_measured(
+    base: str,
+    pid: int,
+    seeded: Seeded,
+    database: str,
+    size: int,
+    clients: int,
+    profile: Profile,
+    request: str,
+) -> RunResult:
+    """`run_clients` against the server process `pid`, with the CPU time it spent on the run."""
+    cpu_before = process_cpu_s(pid)
+    result = run_clients(base, seeded, database, size, clients, profile, request)
+    cpu_after = process_cpu_s(pid)
+    if cpu_before is not None and cpu_after is not None:
+        result.server_cpu_s = cpu_after - cpu_before
+    return result
 
 
 async def _run_clients(
@@ -683,11 +706,7 @@ def bench_cell(
         with served as (base, pid):
             for request in requests:
                 for clients in client_counts:
-                    cpu_before = process_cpu_s(pid)
-                    result = run_clients(base, seeded, database, size, clients, profile, request)
-                    cpu_after = process_cpu_s(pid)
-                    if cpu_before is not None and cpu_after is not None:
-                        result.server_cpu_s = cpu_after - cpu_before
+                    result = run_measured(base, pid, seeded, database, size, clients, profile, request)
                     log(
                         f"  {request} x {clients:>2} client(s): {result.ok} requests, {result.errors} "
                         f"errors, {result.per_second:.0f}/s, p95 {percentile(result.latencies_ms, 95):.1f} ms"
