@@ -151,8 +151,8 @@ class CapacityAllocationRow(Base):
 
 class ItemRow(Base):
     __tablename__ = "items"
-    # A pull's WIP counts (repositories.load_wip_counts) read this index alone.
     __table_args__ = (
+        # A pull's WIP counts (repositories.load_wip_counts) read this index alone.
         Index(
             "ix_items_wip",
             "board_id",
@@ -163,6 +163,9 @@ class ItemRow(Base):
             "work_type_id",
             "owner_id",
         ),
+        # A stage's items in the order they entered it: a page of a done or discarded stage
+        # (most recently finished first) reads its first rows, however long the history.
+        Index("ix_items_stage_entered", "stage_id", "archived_at", "stage_entered_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
