@@ -189,10 +189,14 @@ def capture(db, seeded, database_path: str) -> dict:
         client.post(move, json={"to_stage_id": seeded.doing_a}).raise_for_status()
     reads = [[sql, names, values] for engine, sql, names, values in seen if engine == "read"]
     writes = [[sql, names, values] for engine, sql, names, values in seen if engine == "write"]
-    item_read = next(n for n, s in enumerate(writes) if "items.title" in s[0] and s[1] == ["item_id"])
-    if len(reads) < 1 or not any(s[0].lstrip().upper().startswith("UPDATE") for s in writes):
-        raise RuntimeError(f"the captured move is not one: {len(reads)} reads, {len(writes)} writes")
-    return {"database": database_path, "reads": reads, "writes": writes, "item_read": item_read}
+    item_reads = [n for n, s in enumerate(writes) if "items.title" in s[0] and s[1] == ["item_id"]]
+    updates = [s for s in writes if s[0].lstrip().upper().startswith("UPDATE")]
+    if not reads or not item_reads or not updates:
+        raise RuntimeError(
+            f"the captured move is not one: {len(reads)} reads, {len(writes)} writes, "
+            f"{len(item_reads)} reads of the item, {len(updates)} updates"
+        )
+    return {"database": database_path, "reads": reads, "writes": writes, "item_read": item_reads[0]}
 
 
 # --- the run ----------------------------------------------------------------------------------
