@@ -69,7 +69,8 @@
           hovertemplate: s.name + ": %{y}<extra></extra>",
         };
       });
-      return { data: traces, layout: layout(spec, { hovermode: "x unified", legend: { orientation: "h", y: -0.18, traceorder: "reversed" },
+      return { data: traces, layout: layout(spec, { hovermode: "x unified", hoverdistance: -1,
+        legend: { orientation: "h", y: -0.18, traceorder: "reversed" },
         yaxis: { title: { text: "items (cumulative)" }, rangemode: "tozero" } }) };
     },
 
@@ -188,7 +189,9 @@
       traces.push({ type: "scatter", mode: "lines", name: "weighted pipeline", x: [first, last],
         y: [spec.weighted_pipeline, spec.weighted_pipeline], line: { color: "#718096", dash: "dot", width: 2 },
         hovertemplate: "weighted pipeline: %{y:,.0f}<extra></extra>" });
-      return { data: traces, layout: layout(spec, { hovermode: "x unified",
+      // Up to 12 dates across the plot: the label of the nearest one wherever the mouse is
+      // (plotly's default shows none farther than 20 pixels from a point).
+      return { data: traces, layout: layout(spec, { hovermode: "x unified", hoverdistance: -1,
         yaxis: { title: { text: "won revenue" }, rangemode: "tozero", tickformat: ",.0f" } }) };
     },
 
